@@ -1,0 +1,1 @@
+"""Tracker adapters, one module per tracker, each behind `storyplan.ports.Tracker`."""

@@ -1,0 +1,1 @@
+"""Story parsing: Markdown (and converted Jira markup) to a plan model."""

@@ -1,0 +1,170 @@
+"""The port every tracker implements, and the state and changes that cross it.
+
+Everything here is in storyplan's own types: an adapter never leaks its SDK's objects.
+Changes name tasks by id and children by their tracker key (`octo/shop#43`, `SHOP-124`,
+`stories/login.tasks/T2.md`); a key is None only for a child that is still to be created.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storyplan.model import Markup, Story, TaskStatus
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Child(Frozen):
+    """An issue that serves one task of the plan, as the tracker holds it."""
+
+    key: str
+    task_id: str | None  # None: attached as an existing issue, it carries no marker
+    title: str
+    body: str = ""
+    url: str | None = None
+    status: TaskStatus = TaskStatus.OPEN
+    obsolete: bool = False
+    labels: tuple[str, ...] = ()
+
+
+class PlanComment(Frozen):
+    key: str
+    body: str
+    url: str | None = None
+
+
+class Link(Frozen):
+    """`blocker` must be done before `blocked`; both are child keys."""
+
+    blocker: str
+    blocked: str
+
+
+class TrackerState(Frozen):
+    """What storyplan wrote to a story before, read back in as few requests as the API allows."""
+
+    plan: PlanComment | None = None
+    children: tuple[Child, ...] = ()
+    links: tuple[Link, ...] = ()
+    story_labels: tuple[str, ...] = ()
+
+
+class Limits(Frozen):
+    max_children: int | None = None  # per story, closed ones included
+    max_comment_chars: int | None = None
+
+
+class Capabilities(Frozen):
+    """What a tracker can do natively; missing ones have announced fallbacks, never no-ops."""
+
+    sub_issues: bool = True
+    dependencies: bool = True
+
+
+# -- changes -------------------------------------------------------------------------------
+
+
+class CreateChild(Frozen):
+    kind: Literal["create_child"] = "create_child"
+    task_id: str
+    title: str
+    body: str
+    labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()  # task ids, for trackers that store them with the child
+
+
+class AttachChild(Frozen):
+    kind: Literal["attach_child"] = "attach_child"
+    task_id: str
+    key: str
+
+
+class UpdateChild(Frozen):
+    kind: Literal["update_child"] = "update_child"
+    task_id: str
+    key: str
+    title: str
+    body: str
+    fields: tuple[str, ...]  # which of title/body changed, for the report
+
+
+class AddLink(Frozen):
+    kind: Literal["add_link"] = "add_link"
+    blocker_task: str
+    blocked_task: str
+    blocker: str | None = None
+    blocked: str | None = None
+
+
+class RemoveLink(Frozen):
+    kind: Literal["remove_link"] = "remove_link"
+    blocker_task: str
+    blocked_task: str
+    blocker: str
+    blocked: str
+
+
+class MarkObsolete(Frozen):
+    kind: Literal["mark_obsolete"] = "mark_obsolete"
+    task_id: str
+    key: str
+    title: str
+    reason: str
+
+
+class CloseChild(Frozen):
+    kind: Literal["close_child"] = "close_child"
+    task_id: str
+    key: str
+    title: str
+
+
+class UpsertPlan(Frozen):
+    kind: Literal["upsert_plan"] = "upsert_plan"
+    key: str | None  # None: create the plan comment
+    body: str
+
+
+class LabelStory(Frozen):
+    kind: Literal["label_story"] = "label_story"
+    label: str
+
+
+Change = Annotated[
+    CreateChild
+    | AttachChild
+    | UpdateChild
+    | AddLink
+    | RemoveLink
+    | MarkObsolete
+    | CloseChild
+    | UpsertPlan
+    | LabelStory,
+    Field(discriminator="kind"),
+]
+
+
+class Applied(Frozen):
+    """What an adapter reports back for one change: the child or comment it touched."""
+
+    child: Child | None = None
+    plan: PlanComment | None = None
+
+
+class Tracker(Protocol):
+    """A place stories live. `apply` gets changes whose child keys are all resolved."""
+
+    name: str
+    markup: Markup
+    limits: Limits
+    capabilities: Capabilities
+
+    def fetch_story(self, ref: str) -> Story: ...
+
+    def read_state(self, story: Story) -> TrackerState: ...
+
+    def apply(self, story: Story, change: Change) -> Applied: ...
