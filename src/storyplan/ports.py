@@ -63,6 +63,8 @@ class Capabilities(Frozen):
 
     sub_issues: bool = True
     dependencies: bool = True
+    labels: bool = True  # can label a story so scheduled sync finds it
+    attach_existing: bool = True  # a task can be an issue that already exists
 
 
 # -- changes -------------------------------------------------------------------------------
@@ -162,6 +164,7 @@ class Tracker(Protocol):
     markup: Markup
     limits: Limits
     capabilities: Capabilities
+    title_format: str  # how a child is titled unless config says otherwise
 
     def fetch_story(self, ref: str) -> Story: ...
 

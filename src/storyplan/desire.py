@@ -1,0 +1,77 @@
+"""From a validated plan to what its tracker should hold: one child per task, in dependency
+order, and the plan comment as a function of the children's keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from storyplan import markers
+from storyplan.errors import ConfigError
+from storyplan.graph import topological_order
+from storyplan.model import Markup, Plan, Task
+from storyplan.ports import Child
+from storyplan.reconcile import Desired, DesiredChild
+from storyplan.refs import Ref, resolve_issue_reference
+
+DEFAULT_TITLE = "{story} · Task {number}: {title}"
+
+
+class TaskRenderer(Protocol):
+    def plan_text(self, plan: Plan, children: Mapping[str, Child], *, compact: bool) -> str: ...
+
+    def task_text(self, plan: Plan, task: Task) -> str: ...
+
+
+def child_title(task: Task, story: Ref, title_format: str) -> str:
+    try:
+        return title_format.format(story=story.short, number=task.number, id=task.id, title=task.title)
+    except (KeyError, IndexError, ValueError) as err:
+        raise ConfigError(
+            f"title_format '{title_format}' is not valid ({err}); it may use "
+            "{story}, {number}, {id} and {title}"
+        ) from None
+
+
+def desire(
+    plan: Plan,
+    story: Ref,
+    renderer: TaskRenderer,
+    *,
+    markup: Markup,
+    title_format: str = DEFAULT_TITLE,
+    task_labels: tuple[str, ...] = (),
+    story_label: str | None = None,
+    attach_existing: bool = True,
+    prune: bool = False,
+    compact: bool = False,
+) -> Desired:
+    children = []
+    for task in topological_order(plan):
+        existing = None
+        if task.existing and attach_existing:
+            existing = resolve_issue_reference(task.existing, story).key
+        children.append(
+            DesiredChild(
+                task_id=task.id,
+                title=child_title(task, story, title_format),
+                content=renderer.task_text(plan, task),
+                header=markers.identity("task", markup, story=story.key, id=task.id),
+                depends_on=tuple(task.depends_on),
+                labels=task_labels,
+                existing=existing,
+            )
+        )
+
+    def plan_body(keys: Mapping[str, Child]) -> str:
+        return renderer.plan_text(plan, keys, compact=compact)
+
+    return Desired(
+        children=children,
+        plan_header=markers.identity("plan", markup, story=story.key),
+        plan_body=plan_body,
+        markup=markup,
+        story_label=story_label,
+        prune=prune,
+    )

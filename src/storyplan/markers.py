@@ -1,0 +1,117 @@
+"""storyplan's markers inside text it shares with people: an identity line that says what a
+comment or issue body is, and a begin/end pair around the part storyplan owns. Everything
+outside that pair is a person's and survives every re-render, and so do boxes they ticked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from storyplan.model import Markup
+
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+_BOX = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d+[.)])\s+\[)(?P<mark>[ xX])(?P<rest>\]\s+(?P<text>.*))$")
+_LINK_TAIL = re.compile(r"\s*\((?:\[[^\]]*\]\([^)]*\)|[^()]*)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """How markers are written in one markup: hidden in Markdown, invisible anchors in Jira."""
+
+    identity: str  # format string with {kind} and {attrs}
+    identity_pattern: re.Pattern[str]
+    begin: str
+    end: str
+
+
+MARKDOWN = Flavour(
+    identity="<!-- storyplan:{kind} {attrs} -->",
+    identity_pattern=re.compile(r"<!-- storyplan:(?P<kind>\w+)(?P<attrs>[^>]*?)\s*-->"),
+    begin="<!-- storyplan:begin -->",
+    end="<!-- storyplan:end -->",
+)
+JIRA = Flavour(
+    identity="{{anchor:storyplan-{kind}}}",
+    identity_pattern=re.compile(r"\{anchor:storyplan-(?P<kind>\w+)(?P<attrs>)\}"),
+    begin="{anchor:storyplan-begin}",
+    end="{anchor:storyplan-end}",
+)
+
+
+def flavour(markup: Markup) -> Flavour:
+    return JIRA if markup == "jira" else MARKDOWN
+
+
+def identity(kind: str, markup: Markup = "markdown", **attrs: str) -> str:
+    """The identity line: `<!-- storyplan:task story="octo/shop#42" id="T2" -->`."""
+    text = " ".join(f'{name}="{value}"' for name, value in sorted(attrs.items()))
+    return flavour(markup).identity.format(kind=kind, attrs=text)
+
+
+def read_identity(body: str, kind: str, markup: Markup = "markdown") -> dict[str, str] | None:
+    """The attributes of the first `kind` identity line in `body`, or None without one."""
+    for match in flavour(markup).identity_pattern.finditer(body):
+        if match["kind"] == kind:
+            return dict(_ATTR.findall(match["attrs"]))
+    return None
+
+
+def managed(body: str, markup: Markup = "markdown") -> str | None:
+    """The text between storyplan's begin and end markers, or None if they are missing."""
+    fl = flavour(markup)
+    start = body.find(fl.begin)
+    end = body.find(fl.end, start + len(fl.begin)) if start >= 0 else -1
+    if start < 0 or end < 0:
+        return None
+    return body[start + len(fl.begin) : end].strip("\n")
+
+
+def compose(
+    existing: str | None, header: str, content: str, markup: Markup = "markdown"
+) -> str:
+    """Put `content` in storyplan's part of `existing`, keeping everything else as it was.
+
+    Boxes ticked in the old managed part stay ticked when the same item is still there.
+    """
+    fl = flavour(markup)
+    old = managed(existing, markup) if existing else None
+    if old is not None:
+        content = carry_ticks(old, content)
+    block = f"{fl.begin}\n{content.strip(chr(10))}\n{fl.end}"
+    if existing is None or old is None:
+        parts = [header, block]
+        if existing and existing.strip():
+            parts.append(existing.strip("\n"))
+        return "\n".join(parts) + "\n"
+    start = existing.find(fl.begin)
+    end = existing.find(fl.end, start) + len(fl.end)
+    return existing[:start] + block + existing[end:]
+
+
+def _item_key(text: str) -> str:
+    # A trailing "(#43)" or "([#43](url))" is storyplan's annotation; people tick the item.
+    return " ".join(_LINK_TAIL.sub("", text).split()).casefold()
+
+
+def checkboxes(text: str) -> list[tuple[str, bool]]:
+    """Every checklist line in `text` as (item text, ticked), in order."""
+    result = []
+    for line in text.splitlines():
+        if match := _BOX.match(line):
+            result.append((match["text"], match["mark"] != " "))
+    return result
+
+
+def carry_ticks(old: str, new: str) -> str:
+    """`new` with the boxes that were ticked in `old` ticked again (matched by item text)."""
+    ticked = {_item_key(text) for text, done in checkboxes(old) if done}
+    if not ticked:
+        return new
+    lines = []
+    for line in new.splitlines(keepends=True):
+        match = _BOX.match(line.rstrip("\n"))
+        if match and match["mark"] == " " and _item_key(match["text"]) in ticked:
+            line = f"{match['lead']}x{match['rest']}" + ("\n" if line.endswith("\n") else "")
+        lines.append(line)
+    return "".join(lines)

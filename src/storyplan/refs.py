@@ -1,0 +1,151 @@
+"""Story references and issue references, parsed in one place for every tracker.
+
+A story reference names a story (`octo/shop#42`, `gitlab:group/sub/proj#17`, `jira:SHOP-123`,
+an issue URL, or a path to a story file). An issue reference inside a story (`#123`,
+`owner/repo#45`, `PROJ-12`, a URL) names an existing issue a task already is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from storyplan.errors import ConfigError
+
+TrackerName = Literal["files", "github", "gitlab", "jira"]
+TRACKERS: tuple[TrackerName, ...] = ("files", "github", "gitlab", "jira")
+
+_PATH = r"[\w.-]+(?:/[\w.-]+)+"
+_GITHUB_SHORT = re.compile(r"^(?P<project>[\w.-]+/[\w.-]+)#(?P<number>\d+)$")
+_GITLAB_SHORT = re.compile(rf"^(?P<project>{_PATH})#(?P<number>\d+)$")
+_JIRA_KEY = re.compile(r"^(?P<project>[A-Z][A-Z0-9_]+)-(?P<number>\d+)$")
+_LOCAL = re.compile(r"^#(?P<number>\d+)$")
+_GITLAB_URL = re.compile(rf"^/(?P<project>{_PATH})/-/(?:issues|work_items)/(?P<number>\d+)/?$")
+_GITHUB_URL = re.compile(r"^/(?P<project>[\w.-]+/[\w.-]+)/issues/(?P<number>\d+)/?$")
+_JIRA_URL = re.compile(r"^(?P<root>.*)/browse/(?P<key>[A-Z][A-Z0-9_]+-\d+)/?$")
+
+FORMS = (
+    "a story file path, owner/repo#42, gitlab:group/project#17, jira:SHOP-123, "
+    "or an issue URL"
+)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Where a story or issue lives. `base_url` is set when a URL named a host."""
+
+    tracker: TrackerName
+    project: str  # owner/repo, group/sub/project, a Jira project key, or a file path
+    number: str  # issue number, GitLab iid, Jira issue number; "" for files
+    base_url: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The canonical form, as adapters use it for child keys."""
+        if self.tracker == "files":
+            return self.project
+        if self.tracker == "jira":
+            return f"{self.project}-{self.number}"
+        return f"{self.project}#{self.number}"
+
+    @property
+    def short(self) -> str:
+        """How the story is named inside its own project (`#42`, `SHOP-123`)."""
+        if self.tracker == "files":
+            return Path(self.project).stem
+        if self.tracker == "jira":
+            return self.key
+        return f"#{self.number}"
+
+
+def _from_url(text: str) -> Ref | None:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}"
+    path = parts.path
+    if match := _JIRA_URL.match(path):
+        key = _JIRA_KEY.match(match["key"])
+        assert key is not None
+        return Ref("jira", key["project"], key["number"], origin + match["root"])
+    if match := _GITLAB_URL.match(path):
+        # The project path may sit under a relative URL root we cannot tell apart; the
+        # common case (GitLab at the host's root) is assumed, config can say otherwise.
+        return Ref("gitlab", match["project"], match["number"], origin)
+    if match := _GITHUB_URL.match(path):
+        host = parts.netloc.lower()
+        api = "https://api.github.com" if host == "github.com" else f"{origin}/api/v3"
+        return Ref("github", match["project"], match["number"], api)
+    return None
+
+
+def parse_ref(text: str, default: TrackerName | None = None) -> Ref:
+    """Read a story reference; `default` decides `owner/repo#N`-style forms (GitHub if None)."""
+    raw = text.strip()
+    prefix, sep, rest = raw.partition(":")
+    if sep and prefix in TRACKERS and not rest.startswith("//"):
+        return _parse_for(prefix, rest.strip(), raw)  # type: ignore[arg-type]
+    if ref := _from_url(raw):
+        return ref
+    if default is not None and default != "files":
+        return _parse_for(default, raw, raw)
+    if _GITHUB_SHORT.match(raw):
+        return _parse_for("github", raw, raw)
+    if _GITLAB_SHORT.match(raw):
+        return _parse_for("gitlab", raw, raw)
+    if _JIRA_KEY.match(raw) and not Path(raw).exists():
+        return _parse_for("jira", raw, raw)
+    if raw:
+        return Ref("files", raw, "")
+    raise ConfigError(f"an empty story reference was given; expected {FORMS}")
+
+
+def _parse_for(tracker: TrackerName, text: str, raw: str) -> Ref:
+    if tracker == "files":
+        if not text:
+            raise ConfigError(f"'{raw}' names no story file")
+        return Ref("files", text, "")
+    if ref := _from_url(text):
+        if ref.tracker != tracker:
+            raise ConfigError(f"'{raw}' is a {ref.tracker} URL, not a {tracker} one")
+        return ref
+    pattern = {"github": _GITHUB_SHORT, "gitlab": _GITLAB_SHORT, "jira": _JIRA_KEY}[tracker]
+    match = pattern.match(text)
+    if not match:
+        example = {
+            "github": "owner/repo#42",
+            "gitlab": "group/project#17",
+            "jira": "SHOP-123",
+        }[tracker]
+        raise ConfigError(f"'{raw}' is not a {tracker} story reference; expected {example}")
+    return Ref(tracker, match["project"], match["number"])
+
+
+def find_issue_reference(text: str) -> str | None:
+    """The issue reference `text` starts with (`#12`, `o/r#3`, `PROJ-7`, a URL), else None."""
+    head = text.strip().split(maxsplit=1)
+    if not head:
+        return None
+    word = head[0].rstrip(".,;:")
+    if _LOCAL.match(word) or _GITLAB_SHORT.match(word) or _JIRA_KEY.match(word):
+        return word
+    if _from_url(word):
+        return word
+    return None
+
+
+def resolve_issue_reference(reference: str, story: Ref) -> Ref:
+    """An issue reference read inside `story`, made absolute (`#12` → `octo/shop#12`)."""
+    word = reference.strip()
+    if match := _LOCAL.match(word):
+        return Ref(story.tracker, story.project, match["number"], story.base_url)
+    if ref := _from_url(word):
+        return ref
+    if story.tracker == "jira" and (match := _JIRA_KEY.match(word)):
+        return Ref("jira", match["project"], match["number"], story.base_url)
+    if story.tracker in ("github", "gitlab") and (match := _GITLAB_SHORT.match(word)):
+        return Ref(story.tracker, match["project"], match["number"], story.base_url)
+    raise ConfigError(f"'{reference}' is not an issue reference {story.tracker} understands")

@@ -1,0 +1,110 @@
+"""How changes and results read to a person (rich tables) and to a script (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from storyplan.execute import Report
+from storyplan.ports import (
+    AddLink,
+    AttachChild,
+    Change,
+    CloseChild,
+    CreateChild,
+    LabelStory,
+    MarkObsolete,
+    RemoveLink,
+    UpdateChild,
+    UpsertPlan,
+)
+
+
+def describe(change: Change) -> tuple[str, str, str]:
+    """(action, target, detail) for one change."""
+    if isinstance(change, CreateChild):
+        return "create", change.task_id, change.title
+    if isinstance(change, AttachChild):
+        return "attach", change.task_id, f"existing issue {change.key}"
+    if isinstance(change, UpdateChild):
+        return "update", f"{change.task_id} ({change.key})", "changed: " + ", ".join(change.fields)
+    if isinstance(change, AddLink):
+        return "link", f"{change.blocker_task} → {change.blocked_task}", (
+            f"{change.blocked_task} is blocked by {change.blocker_task}"
+        )
+    if isinstance(change, RemoveLink):
+        return "unlink", f"{change.blocker_task} → {change.blocked_task}", (
+            f"{change.blocked_task} no longer waits for {change.blocker_task}"
+        )
+    if isinstance(change, MarkObsolete):
+        return "obsolete", f"{change.task_id} ({change.key})", change.reason
+    if isinstance(change, CloseChild):
+        return "close", f"{change.task_id} ({change.key})", "closed as not planned"
+    if isinstance(change, UpsertPlan):
+        return ("update" if change.key else "create"), "plan", f"{len(change.body):,} characters"
+    if isinstance(change, LabelStory):
+        return "label", "story", change.label
+    raise AssertionError(change)
+
+
+def changes_table(story: str, changes: Sequence[Change]) -> Table:
+    table = Table(title=f"{story}: {len(changes)} change(s) to make", title_justify="left")
+    for column in ("action", "target", "detail"):
+        table.add_column(column)
+    for change in changes:
+        table.add_row(*describe(change))
+    return table
+
+
+def changes_json(story: str, changes: Sequence[Change]) -> str:
+    rows: list[dict[str, Any]] = []
+    for change in changes:
+        row = change.model_dump(mode="json")
+        if isinstance(change, UpsertPlan | CreateChild | UpdateChild):
+            row["body_chars"] = len(row.pop("body"))
+        rows.append(row)
+    return json.dumps({"story": story, "up_to_date": not changes, "changes": rows}, indent=2)
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    counts = report.counts()
+    return {
+        "story": report.story,
+        "up_to_date": not report.changes,
+        "created": counts["created"],
+        "attached": counts["attached"],
+        "updated": counts["updated"],
+        "linked": counts["linked"],
+        "unlinked": counts["unlinked"],
+        "obsolete": counts["obsolete"],
+        "closed": counts["closed"],
+        "unchanged": report.unchanged,
+        "plan": report.plan.url or report.plan.key if report.plan else None,
+        "plan_written": counts["plan"] > 0,
+        "children": {
+            task_id: {"key": child.key, "url": child.url}
+            for task_id, child in sorted(report.children.items())
+        },
+    }
+
+
+def print_report(console: Console, report: Report) -> None:
+    data = report_dict(report)
+    if data["up_to_date"]:
+        console.print(f"{report.story}: up to date, nothing to change.")
+        if data["plan"]:
+            console.print(f"plan: {data['plan']}")
+        return
+    table = Table(title=f"{report.story}: applied", title_justify="left")
+    names = ("created", "attached", "updated", "linked", "unlinked", "obsolete", "closed")
+    for name in (*names, "unchanged"):
+        table.add_column(name, justify="right")
+    table.add_row(*(str(data[name]) for name in (*names, "unchanged")))
+    console.print(table)
+    if data["plan"]:
+        verb = "written" if data["plan_written"] else "unchanged"
+        console.print(f"plan ({verb}): {data['plan']}")
