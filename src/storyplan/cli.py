@@ -124,9 +124,11 @@ def _settings(config: Path | None, **overrides: Any) -> Any:
 
 
 def _read_story_file(path: Path, markup: str | None) -> Any:
-    from storyplan.adapters.files import FilesTracker
+    from storyplan.compose import make_tracker
+    from storyplan.config import Settings
+    from storyplan.refs import Ref
 
-    story = FilesTracker().fetch_story(str(path))
+    story = make_tracker(Settings(), Ref("files", str(path), "")).fetch_story(str(path))
     if markup is not None:
         if markup not in ("markdown", "jira"):
             raise ConfigError(f"--markup must be markdown or jira, not '{markup}'")

@@ -1,0 +1,43 @@
+"""Markers: identity lines, storyplan's own part of a text, and ticks that survive."""
+
+from __future__ import annotations
+
+from storyplan import markers
+
+
+def test_identity_round_trips_and_ignores_other_kinds() -> None:
+    line = markers.identity("task", story="o/r#1", id="T2")
+    assert line == '<!-- storyplan:task id="T2" story="o/r#1" -->'
+    assert markers.read_identity(f"text\n{line}\n", "task") == {"id": "T2", "story": "o/r#1"}
+    assert markers.read_identity(line, "plan") is None
+
+
+def test_compose_keeps_text_outside_the_markers() -> None:
+    first = markers.compose(None, "HEAD", "one")
+    edited = "Intro by a person\n" + first + "Outro by a person\n"
+    again = markers.compose(edited, "HEAD", "two")
+    assert again.startswith("Intro by a person\n")
+    assert again.endswith("Outro by a person\n")
+    assert markers.managed(again) == "two"
+
+
+def test_compose_adopts_text_that_had_no_markers_below_storyplans_part() -> None:
+    text = markers.compose("A person's body", "HEAD", "mine")
+    assert text == (
+        "HEAD\n<!-- storyplan:begin -->\nmine\n<!-- storyplan:end -->\nA person's body\n"
+    )
+
+
+def test_ticks_carry_over_by_item_text_ignoring_key_annotations() -> None:
+    old = "- [x] Task 1: Build it (#3)\n- [ ] Task 2\n* [X] Review"
+    new = "- [ ] Task 1: Build it ([#3](http://x/3))\n- [ ] Task 2\n* [ ] Review\n- [ ] New"
+    assert markers.carry_ticks(old, new) == (
+        "- [x] Task 1: Build it ([#3](http://x/3))\n- [ ] Task 2\n* [x] Review\n- [ ] New"
+    )
+
+
+def test_jira_markers_are_invisible_anchors() -> None:
+    text = markers.compose(None, markers.identity("plan", "jira"), "h2. Plan", "jira")
+    assert "{anchor:storyplan-begin}" in text
+    assert markers.managed(text, "jira") == "h2. Plan"
+    assert markers.read_identity(text, "plan", "jira") == {}
