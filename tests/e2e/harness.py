@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from storyplan import markers
+from storyplan.errors import TrackerError
 from storyplan.cli import main
 
 
@@ -133,7 +134,7 @@ class FilesHarness:
         def failing(path: Path, text: str) -> bool:
             calls["n"] += 1
             if calls["n"] > count:
-                raise files.TrackerError(f"{path}: disk full")
+                raise TrackerError(f"{path}: disk full")
             return original(path, text)
 
         files.write_text = failing  # type: ignore[assignment]
