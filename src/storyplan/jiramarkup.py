@@ -62,9 +62,10 @@ def _depth(indent: str) -> int:
 
 
 def _row(line: str, header: bool) -> str:
-    cells = line.strip().strip("|").split("|")
+    cells = re.split(r"(?<!\\)\|", line.strip().removeprefix("|").removesuffix("|"))
     bar = "||" if header else "|"
-    return bar + bar.join(inline(cell.strip(), cell=True) or " " for cell in cells) + bar
+    shown = (inline(cell.strip().replace("\\|", "|"), cell=True) or " " for cell in cells)
+    return bar + bar.join(shown) + bar
 
 
 def block(text: str) -> str:

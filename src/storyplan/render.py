@@ -7,6 +7,7 @@ sandbox, file by file in front of the bundled ones. Whatever goes wrong surfaces
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -208,23 +209,31 @@ def _reason(err: BaseException) -> str:
     return text.splitlines()[0]
 
 
+_OPTIONS: dict[str, Any] = {
+    "undefined": jinja2.StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+    "autoescape": False,  # Markdown and wiki markup, not HTML; safe_text defuses markers
+}
+
+
+@functools.cache
+def _bundled() -> jinja2.Environment:
+    """One strict environment for the bundled templates, so they are compiled once."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("storyplan.templates", "."), **_OPTIONS)
+    env.filters.update(FILTERS)
+    return env
+
+
 def _environment(template_dir: Path | None) -> jinja2.Environment:
-    bundled = jinja2.PackageLoader("storyplan.templates", ".")
-    options: dict[str, Any] = {
-        "undefined": jinja2.StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "keep_trailing_newline": True,
-        "autoescape": False,  # Markdown and wiki markup, not HTML; safe_text defuses markers
-    }
-    env: jinja2.Environment
     if template_dir is None:
-        env = jinja2.Environment(loader=bundled, **options)
-    else:
-        if not template_dir.is_dir():
-            raise TemplateError(f"The template folder {template_dir} does not exist.")
-        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), bundled])
-        env = SandboxedEnvironment(loader=loader, **options)
+        return _bundled()
+    if not template_dir.is_dir():
+        raise TemplateError(f"The template folder {template_dir} does not exist.")
+    bundled = jinja2.PackageLoader("storyplan.templates", ".")
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), bundled])
+    env = SandboxedEnvironment(loader=loader, **_OPTIONS)
     env.filters.update(FILTERS)
     return env
 
