@@ -124,7 +124,7 @@ def full_plan() -> Plan:
             patterns=["Repository"],
             steps=["Write the model", "Write the migration", "Add the repository"],
             acceptance_criteria=[
-                ChecklistItem(text="Tokens are stored hashed", refs=["AC1"]),
+                ChecklistItem(text="Tokens are stored hashed", refs=["1"]),
                 ChecklistItem(text="Migration runs both ways", checked=True),
             ],
             testing=Testing(
@@ -134,7 +134,7 @@ def full_plan() -> Plan:
             complexity=Level.LOW,
             risk=Level.MEDIUM,
             notes="Hash with SHA-256; never log the raw token.",
-            ac_refs=["AC1"],
+            ac_refs=["1"],
         ),
         Task(
             id="T2",
@@ -188,8 +188,8 @@ def full_plan() -> Plan:
         ),
         tasks=tasks,
         acceptance_criteria=[
-            ChecklistItem(text="AC1: a returning user is not asked to log in"),
-            ChecklistItem(text="AC2: logging out ends every session", checked=True),
+            ChecklistItem(text="A returning user is not asked to log in", refs=["1"]),
+            ChecklistItem(text="Logging out ends every session", checked=True, refs=["2"]),
         ],
         integration=Integration(
             strategy="Ship the model first, the endpoint behind a flag, then the client.",

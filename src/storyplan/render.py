@@ -75,6 +75,11 @@ def _code(value: object) -> str:
     return f"`{value}`"
 
 
+def criteria(refs: list[str]) -> str:
+    """The story's acceptance criteria an item serves: the parser's `["1", "3"]` as `AC1, AC3`."""
+    return ", ".join(f"AC{ref}" if ref.isdigit() else ref for ref in refs)
+
+
 _MILESTONE = re.compile(
     r"^\s*((?:week|sprint|day|milestone|phase)\s*\d+)\s*[:\-\u2013\u2014]\s*(.+)$", re.I
 )
@@ -96,6 +101,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "jira_cell": _jira_cell,
     "code": _code,
     "milestones": milestones,
+    "criteria": criteria,
 }
 
 
