@@ -1,0 +1,165 @@
+"""`**Key**: value` and `Key: value` lines, recognised only for the keys a context knows, so that
+ordinary sentences with a colon ("Note: ...", "Given the user: ...") stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from storyplan.model import Level
+from storyplan.parse.synonyms import normalise
+
+_FIELD = re.compile(
+    r"^\s*(?:\*\*|__)?(?P<key>[^:\uff1a*_\n]{1,48}?)\s*(?:\*\*|__)?\s*[:\uff1a]\s*(?:\*\*|__)?"
+    r"\s*(?P<value>.*)$"
+)
+
+
+def field_table(spec: str) -> dict[str, str]:
+    """ "canonical: Synonym|Synonym; ..." → normalised synonym → canonical key."""
+    table: dict[str, str] = {}
+    for part in spec.split(";"):
+        key, _, texts = part.partition(":")
+        for text in [key.replace("_", " "), *texts.split("|")]:
+            if text.strip():
+                table[normalise(text)] = key.strip()
+    return table
+
+
+TASK_FIELDS = field_table(
+    "id: ID|Task ID|Key;"
+    "description: Description|Details|What|Summary|Descripción|Descrição|Beschreibung"
+    "|描述|説明|설명;"
+    "files: Primary Files|Files|File|Files to Create or Modify|Files to change|Archivos|Arquivos"
+    "|Fichiers|Dateien|文件|ファイル|파일;"
+    "depends_on: Dependencies|Dependency|Depends on|Depends|Blocked by|After|Requires"
+    "|Prerequisite Tasks|Dependencias|Depende de|Dependências|Dépendances|Dépend de"
+    "|Abhängigkeiten|Hängt ab von|依赖|依存|依存関係|의존성|선행 작업;"
+    "technologies: Technology|Technologies|Technology/Libraries|Libraries|Tech|Tech Stack"
+    "|Stack|Tecnología|Tecnologia|Technologie|技术|技術|기술;"
+    "patterns: Design Patterns|Patterns|Pattern;"
+    "steps: Steps|Implementation Steps|Sub-steps|Subtasks|Pasos|Passos|Étapes|Schritte"
+    "|步骤|手順|단계;"
+    "acceptance_criteria: Acceptance Criteria|AC|ACs|Done when|Criterios de aceptación"
+    "|Critérios de aceitação|Critères d'acceptation|Akzeptanzkriterien|验收标准|受け入れ基準"
+    "|인수 조건;"
+    "unit: Unit Tests|Unit Test|Unit Testing|Pruebas unitarias|Testes unitários|Tests unitaires"
+    "|Unit-Tests|单元测试|単体テスト|단위 테스트;"
+    "integration: Integration Tests|Integration Test|Integration Testing;"
+    "manual: Manual Testing|Manual Tests|Manual Test|Manual QA;"
+    "estimate: Time Estimate|Estimate|Estimated Effort|Effort|Story Points|Points|Size"
+    "|Estimación|Estimativa|Estimation|Schätzung|Aufwand|估算|工数|見積もり|추정;"
+    "complexity: Complexity|Complejidad|Complexidade|Complexité|Komplexität|复杂度|複雑さ|복잡도;"
+    "risk: Risk|Risk Level|Riesgo|Risco|Risque|Risiko|风险|リスク|위험;"
+    "notes: Notes|Note|Implementation Notes|Dev Notes|Gotchas|Tips|Notas|Hinweise|备注|メモ|메모"
+)
+
+# Task sub-headings that only group fields ("#### Technical Details"): their content is read
+# like the task's own body.
+TASK_GROUPS = frozenset(
+    normalise(text)
+    for text in (
+        "Technical Details",
+        "Details",
+        "Testing Requirements",
+        "Testing",
+        "Tests",
+        "Estimated Effort",
+        "Effort",
+        "Estimation",
+        "Metadata",
+    )
+)
+
+
+def field_of(line: str, keys: Mapping[str, str]) -> tuple[str, str] | None:
+    """(canonical key, value) when `line` is a field line whose key `keys` knows."""
+    match = _FIELD.match(line)
+    if match is None:
+        return None
+    key = keys.get(normalise(match.group("key")))
+    if key is None:
+        return None
+    return key, match.group("value").strip()
+
+
+def inline_fields(
+    text: str, keys: Mapping[str, str], lead: str | None = None
+) -> list[tuple[str, str]]:
+    """Several fields on one line ("**Risk**: x **Mitigation**: y"), split at each known key.
+    Words before the first key belong to `lead`; without one they make the line a sentence."""
+    labels = sorted({re.escape(k) for k in keys if k}, key=len, reverse=True)
+    if not labels:
+        return []
+    pattern = re.compile(
+        r"(?:^|(?<=[\s.;,|(]))(?:\*\*|__)?("
+        + "|".join(labels)
+        + r")(?:\*\*|__)?\s*[:\uff1a]\s*(?:\*\*|__)?",
+        re.IGNORECASE,
+    )
+    marks = [m for m in pattern.finditer(text) if normalise(m.group(1)) in keys]
+    found: list[tuple[str, str]] = []
+    before = text[: marks[0].start()].strip(" \t-*+.;,") if marks else text.strip()
+    if before:
+        if lead is None:
+            return []
+        found.append((lead, before))
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        found.append((keys[normalise(mark.group(1))], text[mark.end() : end].strip(" \t.;,|")))
+    return found
+
+
+def strip_emphasis(text: str) -> str:
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).strip()
+
+
+def split_list(value: str) -> list[str]:
+    """A comma- or semicolon-separated field value as its parts, code quotes removed."""
+    parts = re.split(r"\s*[,;\uff0c\uff1b、]\s*", value)
+    return [p.strip().strip("`").strip() for p in parts if p.strip().strip("`").strip()]
+
+
+_LEVELS = {
+    Level.HIGH: ("high", "h", "alta", "alto", "élevé", "élevée", "haute", "hoch", "高", "높음"),
+    Level.MEDIUM: (
+        "medium",
+        "med",
+        "m",
+        "moderate",
+        "media",
+        "medio",
+        "média",
+        "médio",
+        "moyen",
+        "moyenne",
+        "mittel",
+        "中",
+        "中等",
+        "보통",
+        "중간",
+    ),
+    Level.LOW: (
+        "low",
+        "l",
+        "baja",
+        "bajo",
+        "baixa",
+        "baixo",
+        "faible",
+        "bas",
+        "niedrig",
+        "低",
+        "낮음",
+    ),
+}
+
+
+def level_of(value: str) -> Level | None:
+    """High/Medium/Low from the words teams use; None for placeholders like "HIGH/MEDIUM/LOW"."""
+    words = normalise(value).split()
+    found = {level for level, names in _LEVELS.items() for word in words if word in names}
+    if len(found) == 1 and words[0] in _LEVELS[next(iter(found))]:
+        return found.pop()
+    return None

@@ -1,0 +1,68 @@
+"""Turn drafted tasks into final ones once all are known: order and numbers, ids (explicit ids
+win, then "Task N", then position), duplicate ids, dependencies and acceptance-criteria links.
+"""
+
+from __future__ import annotations
+
+from storyplan.model import ChecklistItem
+from storyplan.parse.depends import PHRASE, Resolver, phrases_in
+from storyplan.parse.state import State
+
+
+def number_tasks(state: State) -> None:
+    """Order tasks as written, give each its number and id, and report duplicate ids."""
+    state.drafts.sort(key=lambda d: d.task.line)
+    written: dict[str, int] = {}
+    for position, draft in enumerate(state.drafts, start=1):
+        task = draft.task
+        task.number = position
+        task.description = "\n\n".join(p for p in draft.description if p.strip()).strip()
+        for line in task.description.split("\n"):
+            if PHRASE.match(line.strip()):  # "Blocked by T003." on a line of its own
+                draft.refs.extend(r for r in phrases_in(line)[0] if r not in draft.refs)
+        if not task.id and draft.label is not None:
+            task.id = f"T{draft.label}"
+        if task.id:
+            first = written.setdefault(task.id.upper(), task.line)
+            if first != task.line:
+                state.problem(f"duplicate task id {task.id} (first at line {first})", task.line)
+    taken = set(written)
+    for position, draft in enumerate(state.drafts, start=1):
+        if not draft.task.id:
+            number = position
+            while f"T{number}" in taken:  # an inferred id never takes one the story wrote
+                number += 1
+            draft.task.id = f"T{number}"
+            taken.add(draft.task.id)
+        if not draft.task.title:
+            draft.task.title = f"Task {position}"
+
+
+def resolve_dependencies(state: State) -> None:
+    """Known references become task ids; unknown ones stay as written for graph checks."""
+    ids = [d.task.id for d in state.drafts]
+    resolver = Resolver(ids, [d.label for d in state.drafts])
+    for draft in state.drafts:
+        found: list[str] = []
+        for ref in draft.refs:
+            index = resolver.find(ref)
+            target = ids[index] if index is not None else ref.text
+            if target not in found:
+                found.append(target)
+        draft.task.depends_on = found
+
+
+def link_criteria(state: State) -> None:
+    """A task's `(AC: 1, 3)` copies those story criteria into its own acceptance criteria."""
+    by_ref = {ref: item for item in state.plan.acceptance_criteria for ref in item.refs}
+    for draft in state.drafts:
+        task = draft.task
+        for ref in task.ac_refs:
+            story_item = by_ref.get(ref)
+            if story_item is None:
+                state.plan.notes.append(
+                    f"Task {task.id} refers to acceptance criterion {ref}, "
+                    "which the story does not have."
+                )
+            elif all(item.text != story_item.text for item in task.acceptance_criteria):
+                task.acceptance_criteria.append(ChecklistItem(text=story_item.text, refs=[ref]))

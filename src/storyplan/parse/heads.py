@@ -1,0 +1,88 @@
+"""The first line of a task (a heading or a checklist item) split into id, number, title and
+markers: explicit ids, "Task N", spec-kit's `[P]`, `(AC: 1, 3)` and dependency phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from storyplan.parse.depends import Ref, phrases_in
+from storyplan.parse.existing import existing_of
+from storyplan.parse.fields import strip_emphasis
+
+_ID = re.compile(
+    r"^\[?(?P<id>T-?\d+|TASK-\d+)\]?(?=$|[\s:\uff1a.)\-\u2013—\]])[\s:\uff1a.)\-\u2013—]*",
+    re.IGNORECASE,
+)
+_BRACKET_ID = re.compile(r"^\[(?P<id>[A-Za-z][\w-]*\d[\w-]*)\][\s:\uff1a.)\-\u2013—]*")
+_LABEL = re.compile(
+    r"^(?:task|tarea|tarefa|t[âa]che|aufgabe|任务|任務|タスク|작업)\s*#?\s*(?P<n>\d+)"
+    r"(?=$|[\s:\uff1a.)\-\u2013—])[\s:\uff1a.)\-\u2013—]*",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"^(?:step\s+)?\d+(?:[.)]\s+|\s*[:\-\u2013—]\s*)", re.IGNORECASE)
+_PARALLEL = re.compile(r"(?:^|\s)\[P\](?=\s|$)")
+_AC = re.compile(
+    r"\s*[(\[]\s*(?:ACs?|acceptance\s+criteri(?:a|on))\s*[:#]?\s*"
+    r"(?P<nums>#?\d+(?:\s*(?:,|;|&|and|-|\u2013)\s*(?:AC\s*)?#?\d+)*)\s*[)\]]",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Head:
+    title: str
+    id: str | None = None
+    label: int | None = None
+    parallel: bool = False
+    existing: str | None = None
+    ac_refs: list[str] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
+
+
+def normalise_id(text: str) -> str:
+    text = text.strip().strip("[]").strip()
+    if re.fullmatch(r"(?i)t-?\d+|task-\d+", text):
+        text = text.upper().replace("T-", "T", 1) if text[:2].upper() == "T-" else text.upper()
+    return text
+
+
+def ac_refs_in(text: str) -> tuple[list[str], str]:
+    """`(AC: 1, 3)` / `(AC1-AC3)` → ["1", "3"] / ["1", "2", "3"], and the text without them."""
+    refs: list[str] = []
+    for match in _AC.finditer(text):
+        numbers = re.findall(r"\d+|[-\u2013]", match.group("nums"))
+        for i, part in enumerate(numbers):
+            if part in "-\u2013" and 0 < i < len(numbers) - 1 and refs:
+                low, high = int(numbers[i - 1]), int(numbers[i + 1])
+                refs.extend(str(n) for n in range(low + 1, min(high, low + 50)))
+            elif part not in "-\u2013":
+                refs.append(str(int(part)))
+    unique = list(dict.fromkeys(refs))
+    return unique, _AC.sub("", text).strip()
+
+
+def head_of(text: str) -> Head:
+    """Read a task's first line; the title keeps whatever is not an id or a marker."""
+    line = strip_emphasis(text.split("\n", 1)[0]).strip()
+    head = Head(title=line)
+    found = existing_of(line)
+    if found:
+        head.existing, line = found
+    elif match := _ID.match(line):
+        head.id, line = normalise_id(match.group("id")), line[match.end() :]
+    elif match := _BRACKET_ID.match(line):
+        head.id, line = match.group("id"), line[match.end() :]
+    elif match := _LABEL.match(line):
+        head.label, line = int(match.group("n")), line[match.end() :]
+    elif match := _NUMBER.match(line):
+        line = line[match.end() :]
+    if _PARALLEL.search(line):
+        head.parallel = True
+        line = _PARALLEL.sub(" ", line)
+    head.ac_refs, line = ac_refs_in(line)
+    head.refs, line = phrases_in(line)
+    title = re.sub(r"\s+", " ", line).strip(" \t:—\u2013-")
+    head.title = title or head.title or (f"Task {head.label}" if head.label else "")
+    return head

@@ -1,0 +1,55 @@
+"""Jira wiki markup → Markdown (via jira2markdown), with a map from converted lines back to the
+original ones so that problems and task lines still point into the text a person wrote.
+
+The map is an approximation: conversion keeps most lines one to one but adds or removes some
+(a table gains a separator row, `{code}` fences move). Lines whose words survive conversion map
+exactly; any other line maps to the line after the nearest preceding matched one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from difflib import SequenceMatcher
+
+from jira2markdown import convert
+
+from storyplan.errors import PlanError, Problem
+
+_MARKUP = re.compile(r"^\s*(?:h[1-6]\.\s*|[#*\-]+\s+|\d+\.\s+|bq\.\s*)?")
+
+
+def to_markdown(text: str, source: str) -> tuple[str, Callable[[int], int]]:
+    try:
+        converted = convert(text)
+    except Exception as exc:  # a third-party parser failing on odd input is the story's problem
+        message = f"the Jira markup could not be converted to Markdown ({type(exc).__name__})"
+        raise PlanError([Problem(message, 0, source)]) from exc
+    return converted, line_map(text.split("\n"), converted.split("\n"))
+
+
+def _key(line: str) -> str:
+    return re.sub(r"[\W_]+", "", _MARKUP.sub("", line).lower())
+
+
+def line_map(original: list[str], converted: list[str]) -> Callable[[int], int]:
+    """A function from a 1-based converted line to the 1-based original line it came from."""
+    matcher = SequenceMatcher(
+        None, [_key(x) for x in converted], [_key(x) for x in original], autojunk=False
+    )
+    anchors: list[tuple[int, int]] = []
+    for block in matcher.get_matching_blocks():
+        anchors.extend((block.a + k, block.b + k) for k in range(block.size))
+    exact = dict(anchors)
+
+    def to_original(line: int) -> int:
+        if line <= 0:
+            return line
+        index = line - 1
+        if index in exact:
+            return exact[index] + 1
+        before = [(a, b) for a, b in anchors if a < index]
+        mapped = before[-1][1] + (index - before[-1][0]) if before else index
+        return max(1, min(mapped + 1, len(original)))
+
+    return to_original

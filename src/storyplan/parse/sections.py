@@ -1,0 +1,81 @@
+"""Which reader handles each section of a story. A heading storyplan does not know is kept whole
+as a section of the plan, unless a heading it knows lies under it, which is then read as usual.
+"""
+
+from __future__ import annotations
+
+import re
+
+from storyplan.parse.criteria import read_checklist, read_criteria
+from storyplan.parse.risks import read_challenges, read_risks
+from storyplan.parse.slots import SLOTS, TABLES, Piece, keep, put, read_fields, read_slot
+from storyplan.parse.state import State
+from storyplan.parse.tasks import read_tasks
+from storyplan.parse.tree import Block, Node
+
+_AS_A = re.compile(
+    r"^\W*(?:as\s+(?:an?|the)\b.*\b(?:I|we)\s+(?:want|need|would|wish|can|should|expect)"
+    r"|como\b.*\b(?:quiero|quero|necesito|preciso|gostaria|deseo)"
+    r"|en\s+tant\s+qu.*\b(?:je\s+veux|je\s+souhaite|j'aimerais|je\s+voudrais)"
+    r"|als\b.*\b(?:möchte|will|wünsche)\s+ich"
+    r"|(?:作为|作為).*(?:我想|我希望|我要|我需要)"
+    r"|.*として.*たい"
+    r"|.*(?:로서|으로서).*싶)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def read_node(node: Node, state: State) -> None:
+    def other(child: Node) -> None:
+        read_node(child, state)
+
+    key = state.headings.classify(node.title)
+    if key is None:
+        if any(state.headings.classify(n.title) for n in node.walk()[1:]):
+            state.keep_blocks(node, node.blocks)
+            for child in node.children:
+                read_node(child, state)
+        else:
+            state.keep_node(node)
+        return
+    if key == "tasks":
+        read_tasks(node, state, other)
+    elif key == "acceptance_criteria":
+        read_criteria(node, state, other)
+    elif key == "risks":
+        read_risks(node, state, other)
+    elif key == "challenges":
+        read_challenges(node, state, other)
+    elif key in {"definition_of_done", "definition_of_ready", "checklist"}:
+        read_checklist(node, state, other)
+    elif key == "task_graph":
+        pass  # a drawing of the dependencies the tasks state; storyplan draws its own
+    elif key == "user_value":
+        keep(node, put(state, "business.user_value", read_fields(node.blocks, {}, state)), state)
+        _children(node, state)
+    elif key == "description":
+        keep(node, story_text(node.blocks, state), state)
+        _children(node, state)
+    elif key in {"dev_notes", "out_of_scope"}:
+        state.keep_node(node)  # no slot in the plan: kept as written
+    elif key in SLOTS:
+        read_slot(node, key, state)
+        _children(node, state)
+
+
+def _children(node: Node, state: State) -> None:
+    for child in node.children:
+        read_node(child, state)
+
+
+def story_text(blocks: list[Block], state: State) -> list[Piece]:
+    """Metadata lines ("**Tech Lead**: Ana") and the "As a … I want …" sentence, taken from the
+    text before the first section; what remains is returned."""
+    pieces = read_fields(blocks, TABLES["overview"], state)
+    if state.plan.business.user_value:
+        return pieces
+    for i, piece in enumerate(pieces):
+        if not piece.items and _AS_A.match(piece.text):
+            state.plan.business.user_value = piece.text.strip()
+            return pieces[:i] + pieces[i + 1 :]
+    return pieces

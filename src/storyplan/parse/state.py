@@ -1,0 +1,51 @@
+"""What the parse steps share while one story is read: the document, the plan being filled, the
+tasks drafted so far and the problems found, so each step stays a small function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from storyplan.errors import Problem
+from storyplan.model import Plan, Section, Task
+from storyplan.parse.depends import Ref
+from storyplan.parse.synonyms import Headings
+from storyplan.parse.tree import Block, Doc, Node
+
+
+@dataclass
+class Draft:
+    """A task being built: its model plus what only becomes final once all tasks are known."""
+
+    task: Task
+    label: int | None = None  # N of a "Task N" title
+    explicit: bool = False  # the story wrote this task's id
+    refs: list[Ref] = field(default_factory=list)  # dependencies, resolved in finish.py
+    description: list[str] = field(default_factory=list)
+
+
+@dataclass
+class State:
+    doc: Doc
+    plan: Plan
+    headings: Headings
+    source: str
+    problems: list[Problem] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
+    looked: list[str] = field(default_factory=list)  # where tasks were looked for
+
+    def problem(self, message: str, line: int = 0) -> None:
+        self.problems.append(Problem(message, line, self.source))
+
+    def keep(self, title: str, body: str, line: int) -> None:
+        """Keep text storyplan has no slot for as a section, so nothing a person wrote is lost."""
+        if body.strip():
+            self.plan.sections.append(Section(title=title, body=body.strip(), line=line))
+
+    def keep_blocks(self, node: Node, blocks: list[Block]) -> None:
+        kept = [b for b in blocks if b.content]
+        if kept:
+            self.keep(node.title or "Description", "\n\n".join(b.text for b in kept), kept[0].line)
+
+    def keep_node(self, node: Node) -> None:
+        self.keep(node.title, self.doc.body(node), node.line)

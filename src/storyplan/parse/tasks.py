@@ -1,0 +1,231 @@
+"""Tasks as teams write them: sub-headings under a tasks section (with field lines and the
+template's "#### Description"-style sub-headings), checklist items with nested steps, and
+GitHub ```[tasklist] blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from storyplan.model import ChecklistItem, Task
+from storyplan.parse.depends import phrases_in, refs_in
+from storyplan.parse.fields import TASK_FIELDS, TASK_GROUPS, field_of, level_of, split_list
+from storyplan.parse.heads import Head, ac_refs_in, head_of, normalise_id
+from storyplan.parse.items import Item, items_of
+from storyplan.parse.state import Draft, State
+from storyplan.parse.synonyms import normalise
+from storyplan.parse.tree import Block, Node, build
+
+LISTS = frozenset({"bullet_list", "ordered_list"})
+# Headings under a tasks section that are not tasks themselves.
+NOT_TASKS = frozenset(
+    {"task_graph", "definition_of_done", "definition_of_ready", "checklist", "review_checklist"}
+    | {"dev_notes", "out_of_scope"}
+)
+_GROUP = re.compile(
+    r"^\W*(?:phase|stage|sprint|milestone|part|iteration|wave|epic|group|fase|etapa|étape"
+    r"|phasen?|abschnitt|阶段|フェーズ|단계)(?:\b|\d)",
+    re.IGNORECASE,
+)
+_TEXT_FIELDS = frozenset({"description", "notes", "unit", "integration", "manual", "estimate"})
+
+
+def read_tasks(node: Node, state: State, other: Callable[[Node], None]) -> None:
+    """Read a tasks section; headings that are not tasks go to `other` (the section walker)."""
+    state.looked.append(f'the "{node.title}" section (line {node.line})')
+    kinds = [(child, _kind(child, state)) for child in node.children]
+    heading_tasks = any(kind == "task" for _, kind in kinds)
+    leftover: list[Block] = []
+    for block in node.blocks:
+        if block.kind in LISTS and not heading_tasks:
+            state.drafts.extend(task_from_item(i, state) for i in items_of(block, state.doc))
+        else:
+            leftover.append(block)
+    state.keep_blocks(node, leftover)
+    for child, kind in kinds:
+        if kind == "task":
+            state.drafts.append(task_from_heading(child, state))
+        elif kind == "group":
+            read_tasks(child, state, other)
+            state.looked.pop()
+        elif kind == "other":
+            other(child)
+
+
+def read_tasklist(block: Block, state: State) -> None:
+    """A GitHub ```[tasklist] block: every item in it is a task (often an existing issue)."""
+    state.looked.append(f"the [tasklist] block (line {block.line})")
+    content = "\n".join(block.text.split("\n")[1:-1])
+    doc = build(content, first_line=block.line + 1)
+    for node in doc.root.walk():
+        for inner in node.blocks:
+            state.drafts.extend(task_from_item(item, state) for item in items_of(inner, doc))
+
+
+def _kind(node: Node, state: State) -> str:
+    key = state.headings.classify(node.title)
+    if key == "task_graph":
+        return "skip"  # a drawing of the dependencies the tasks state; storyplan redraws it
+    if key in NOT_TASKS:
+        return "other"
+    head = head_of(node.title)
+    if head.id or head.label or head.existing:
+        return "task"
+    named = [head_of(c.title) for c in node.children]
+    listed = [head_of(i.text) for b in node.blocks for i in items_of(b, state.doc)]
+    if any(h.id or h.label for h in named + listed):
+        return "group"
+    if _GROUP.match(node.title) and (listed or node.children):
+        return "group"
+    return "task"
+
+
+def _draft(head: Head, line: int) -> Draft:
+    task = Task(
+        id=head.id or "",
+        number=0,
+        title=head.title,
+        parallel=head.parallel,
+        existing=head.existing,
+        ac_refs=head.ac_refs,
+        line=line,
+    )
+    return Draft(task=task, label=head.label, explicit=head.id is not None, refs=list(head.refs))
+
+
+def task_from_heading(node: Node, state: State) -> Draft:
+    draft = _draft(head_of(node.title), node.line)
+    _read_body(node.blocks, draft, state)
+    for child in node.children:
+        _read_sub(child, draft, state)
+    return draft
+
+
+def task_from_item(item: Item, state: State) -> Draft:
+    draft = _draft(head_of(item.text), item.line)
+    draft.task.done = bool(item.checked)
+    rest = item.text.partition("\n")[2].strip()
+    if rest:
+        draft.description.append(rest)
+    for child in item.children:
+        found = field_of(child.text.partition("\n")[0], TASK_FIELDS)
+        if found:
+            _set(draft, found[0], found[1], child.children)
+        else:
+            _add_steps(draft, [child])
+    draft.description.extend(item.more)
+    return draft
+
+
+def _read_sub(node: Node, draft: Draft, state: State) -> None:
+    """A task's sub-heading: a field ("#### Implementation Steps"), a group of field lines
+    ("#### Technical Details"), or anything else, kept in the description under its title."""
+    key = TASK_FIELDS.get(normalise(node.title))
+    if key is not None:
+        _set_from_blocks(draft, key, node.blocks, state)
+    elif normalise(node.title) in TASK_GROUPS:
+        _read_body(node.blocks, draft, state)
+    else:
+        draft.description.append(f"**{node.title}**\n\n{state.doc.body(node)}".strip())
+        return
+    for child in node.children:
+        _read_sub(child, draft, state)
+
+
+def _read_body(blocks: list[Block], draft: Draft, state: State) -> None:
+    for block in blocks:
+        if block.kind == "paragraph":
+            text: list[str] = []
+            for line in block.tokens[1].content.split("\n"):
+                found = field_of(line, TASK_FIELDS)
+                if found:
+                    _set(draft, found[0], found[1], [])
+                else:
+                    text.append(line)
+            if text:
+                draft.description.append("\n".join(text))
+        elif block.kind in LISTS:
+            for item in items_of(block, state.doc):
+                found = field_of(item.text.partition("\n")[0], TASK_FIELDS)
+                if found:
+                    _set(draft, found[0], found[1], item.children)
+                else:
+                    _add_steps(draft, [item])
+        elif block.content:
+            draft.description.append(block.text)
+
+
+def _set_from_blocks(draft: Draft, key: str, blocks: list[Block], state: State) -> None:
+    if key in _TEXT_FIELDS:
+        _set(draft, key, "\n\n".join(b.text for b in blocks if b.content), [])
+        return
+    for block in blocks:
+        if block.kind == "paragraph":
+            lines = block.tokens[1].content.split("\n")
+            joined = (
+                " ".join(lines) if key in {"steps", "acceptance_criteria"} else ", ".join(lines)
+            )
+            _set(draft, key, joined, [])
+        elif block.kind in LISTS:
+            _set(draft, key, "", items_of(block, state.doc))
+        elif block.content:
+            draft.description.append(block.text)
+
+
+def _add_steps(draft: Draft, items: list[Item]) -> None:
+    for item in items:
+        text = " ".join(item.text.split())
+        refs, rest = phrases_in(text)
+        if refs and not rest:
+            draft.refs.extend(r for r in refs if r not in draft.refs)
+        elif text:
+            draft.task.steps.append(text)
+        _add_steps(draft, item.children)
+
+
+def _flat(items: list[Item]) -> list[Item]:
+    return [found for item in items for found in (item, *item.flat())]
+
+
+def _set(draft: Draft, key: str, value: str, items: list[Item]) -> None:
+    task = draft.task
+    texts = [" ".join(i.text.split()) for i in _flat(items)]
+    listed = "\n".join(f"- {t}" for t in texts)
+    joined = "\n".join(p for p in (value, listed) if p)
+    if key == "id" and value:
+        task.id, draft.explicit = normalise_id(value), True
+    elif key == "description":
+        draft.description.append(joined)
+    elif key == "notes":
+        task.notes = "\n\n".join(p for p in (task.notes, joined) if p)
+    elif key == "files":
+        task.files.extend(split_list(value) + [_code_or_text(t) for t in texts])
+    elif key in {"technologies", "patterns"}:
+        getattr(task, key).extend(split_list(value) + [p for t in texts for p in split_list(t)])
+    elif key == "depends_on":
+        draft.refs.extend(r for t in (value, *texts) for r in refs_in(t) if r not in draft.refs)
+    elif key == "steps":
+        task.steps.extend(([value] if value else []) + texts)
+    elif key == "acceptance_criteria":
+        _add_criteria(task, value, _flat(items))
+    elif key in {"unit", "integration", "manual"}:
+        setattr(task.testing, key, joined)
+    elif key == "estimate":
+        task.estimate = value or "; ".join(texts)
+    elif key in {"complexity", "risk"}:
+        setattr(task, key, level_of(value or " ".join(texts)))
+
+
+def _add_criteria(task: Task, value: str, items: list[Item]) -> None:
+    for text, checked, line in [(value, False, 0)] + [(i.text, i.checked, i.line) for i in items]:
+        refs, text = ac_refs_in(" ".join(text.split()))
+        if text:
+            task.acceptance_criteria.append(
+                ChecklistItem(text=text, checked=bool(checked), refs=refs, line=line)
+            )
+
+
+def _code_or_text(text: str) -> str:
+    code = re.match(r"`([^`]+)`", text)
+    return code.group(1) if code else text.strip()

@@ -1,0 +1,131 @@
+"""Markdown tokens → a tree of heading sections with 1-based line numbers, so the parser reads
+structure (headings, lists, fences) from markdown-it instead of regular expressions over text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+MD = MarkdownIt("commonmark").enable("table")
+
+
+@dataclass
+class Block:
+    """One top-level block (paragraph, list, fence, table, ...) of a section's own content."""
+
+    kind: str
+    tokens: list[Token]
+    line: int  # 1-based first line
+    end: int  # 1-based last line, inclusive
+    text: str  # the block's source text
+    info: str = ""  # a fence's info string
+
+    @property
+    def content(self) -> bool:
+        """Whether a person wrote something here (rules and HTML comments are not content)."""
+        if self.kind == "hr":
+            return False
+        return self.kind != "html_block" or not self.text.lstrip().startswith("<!--")
+
+
+@dataclass
+class Node:
+    """A heading and what lies under it; the root (level 0) holds text before any heading."""
+
+    title: str
+    level: int
+    line: int
+    blocks: list[Block] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    end: int = 0
+
+    def walk(self) -> list[Node]:
+        found = [self]
+        for child in self.children:
+            found.extend(child.walk())
+        return found
+
+
+@dataclass
+class Doc:
+    lines: list[str]
+    root: Node
+    storyplan: list[Block] = field(default_factory=list)
+    tasklists: list[Block] = field(default_factory=list)
+
+    def text(self, first: int, last: int) -> str:
+        """Source lines `first`..`last` (1-based, inclusive), trimmed of blank edges."""
+        return "\n".join(self.lines[max(first, 1) - 1 : max(last, 0)]).strip("\n")
+
+    def body(self, node: Node) -> str:
+        return self.text(node.line + 1, node.end).strip()
+
+
+def fence_name(info: str) -> str:
+    words = info.strip().split()
+    return words[0].lower() if words else ""
+
+
+def plain(inline: Token) -> str:
+    """A heading's text without markup: emphasis, links and code reduced to their words."""
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in {"text", "code_inline"}:
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def build(text: str, first_line: int = 1) -> Doc:
+    """Parse Markdown into a section tree; `first_line` offsets lines for embedded documents."""
+    lines = text.split("\n")
+    root = Node(title="", level=0, line=first_line - 1, end=first_line - 1 + len(lines))
+    doc = Doc(lines=[""] * (first_line - 1) + lines, root=root)
+    stack = [root]
+    tokens = MD.parse(text)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        start, end = (token.map or [0, 0])[:2]
+        if token.type == "heading_open":
+            level = int(token.tag[1:])
+            node = Node(plain(tokens[i + 1]), level, start + first_line)
+            while stack[-1].level >= level:
+                stack.pop().end = node.line - 1
+            stack[-1].children.append(node)
+            stack.append(node)
+            i += 3
+            continue
+        j = i
+        if token.nesting == 1:  # find the matching close at this level
+            depth = 0
+            while j < len(tokens):
+                depth += tokens[j].nesting
+                if depth == 0:
+                    break
+                j += 1
+        kind = token.type.removesuffix("_open")
+        block = Block(
+            kind=kind,
+            tokens=tokens[i : j + 1],
+            line=start + first_line,
+            end=end + first_line - 1,
+            text="",
+            info=token.info if kind == "fence" else "",
+        )
+        block.text = doc.text(block.line, block.end)
+        name = fence_name(block.info) if kind == "fence" else ""
+        if name == "storyplan":
+            doc.storyplan.append(block)
+        elif name == "[tasklist]":
+            doc.tasklists.append(block)
+        else:
+            stack[-1].blocks.append(block)
+        i = j + 1
+    for node in stack:
+        node.end = len(doc.lines)
+    return doc
