@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from storyplan.defaults import complete_plan
 from storyplan.errors import TemplateError
 from storyplan.model import Plan
-from storyplan.render import ChildLink, Renderer, safe_text
+from storyplan.render import ChildLink, Flavour, Renderer, safe_text
 from tests import render_plans as plans
 
 BUNDLED = Path(__file__).resolve().parents[1] / "templates"
@@ -179,3 +179,15 @@ def test_safe_text_defuses_comment_openers_and_closers() -> None:
     assert safe_text("a <!-- b --> c --!> d") == "a &lt;!-- b --&gt; c --!&gt; d"
     assert safe_text(safe_text("<!--")) == "&lt;!--"
     assert safe_text(None) == ""
+
+
+@pytest.mark.parametrize("flavour", ["markdown", "jira"])
+def test_bundled_templates_render_the_same_inside_the_sandbox(
+    tmp_path: Path, flavour: Flavour
+) -> None:
+    plan = complete_plan(plans.full_plan())
+    sandboxed = Renderer(flavour, tmp_path)
+    assert sandboxed.plan(plan, plans.full_children()) == Renderer(flavour).plan(
+        plan, plans.full_children()
+    )
+    assert sandboxed.task(plan, plan.tasks[0]) == Renderer(flavour).task(plan, plan.tasks[0])
