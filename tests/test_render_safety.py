@@ -191,3 +191,16 @@ def test_bundled_templates_render_the_same_inside_the_sandbox(
         plan, plans.full_children()
     )
     assert sandboxed.task(plan, plan.tasks[0]) == Renderer(flavour).task(plan, plan.tasks[0])
+
+
+def test_errors_name_a_user_file_by_the_path_it_was_given_as(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "task.md.j2").write_text("{% for %}\n")
+    monkeypatch.chdir(tmp_path)
+    plan = plans.small_plan()
+    with pytest.raises(
+        TemplateError, match=r"^Template mine/task\.md\.j2 has a syntax error at line 1"
+    ):
+        Renderer("markdown", Path("mine")).task(plan, plan.tasks[0])

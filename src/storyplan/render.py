@@ -144,8 +144,8 @@ class Renderer:
         if flavour not in _SUFFIX:
             raise TemplateError(f"There are no templates for the markup flavour '{flavour}'.")
         self.flavour: Flavour = flavour
-        self.template_dir = template_dir
-        self._env = _environment(template_dir)
+        self.template_dir = Path(template_dir) if template_dir is not None else None
+        self._env = _environment(self.template_dir)
 
     def plan(
         self, plan: Plan, children: Mapping[str, Linked] | None = None, *, compact: bool = False
@@ -184,13 +184,13 @@ class Renderer:
     def _file(self, filename: str) -> str:
         """A user's file by its path, a bundled one by its name."""
         path = Path(filename)
-        if self.template_dir is not None and path.is_absolute():
-            try:
-                path.relative_to(self.template_dir)
-            except ValueError:
-                return path.name
-            return str(path)
-        return path.name
+        if self.template_dir is None or not path.parent.parts:
+            return path.name
+        try:
+            path.resolve().relative_to(self.template_dir.resolve())
+        except ValueError:
+            return path.name
+        return str(path)
 
     def _frame(self, err: BaseException, name: str) -> tuple[str, int | None]:
         # Jinja rewrites tracebacks so template frames carry the template file and line.
