@@ -84,6 +84,27 @@ def field_of(line: str, keys: Mapping[str, str]) -> tuple[str, str] | None:
     return key, match.group("value").strip()
 
 
+def split_fields(
+    lines: list[str], keys: Mapping[str, str], wraps: frozenset[str] | None = None
+) -> list[tuple[str | None, str, int]]:
+    """A paragraph's lines as (key, value, index) fields and (None, text, index) runs. A line
+    right after a field continues its value (hard-wrapped Markdown) unless the key is one of
+    the single-word fields outside `wraps`."""
+    found: list[tuple[str | None, str, int]] = []
+    for index, line in enumerate(lines):
+        field = field_of(line, keys)
+        last = found[-1] if found else None
+        if field:
+            found.append((field[0], field[1], index))
+        elif last and last[0] is not None and (wraps is None or last[0] in wraps) and line.strip():
+            found[-1] = (last[0], f"{last[1]} {line.strip()}".strip(), last[2])
+        elif last and last[0] is None:
+            found[-1] = (None, f"{last[1]}\n{line}", last[2])
+        else:
+            found.append((None, line, index))
+    return found
+
+
 def inline_fields(
     text: str, keys: Mapping[str, str], lead: str | None = None
 ) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from storyplan.model import ChecklistItem
 from storyplan.parse.depends import PHRASE, Resolver, phrases_in
+from storyplan.parse.heads import ac_refs_in
 from storyplan.parse.state import State
 
 
@@ -17,6 +18,8 @@ def number_tasks(state: State) -> None:
         task = draft.task
         task.number = position
         task.description = "\n\n".join(p for p in draft.description if p.strip()).strip()
+        found = ac_refs_in(task.description)[0]  # "(AC: 1, 2)" in a description links too
+        task.ac_refs = list(dict.fromkeys([*task.ac_refs, *found]))
         for line in task.description.split("\n"):
             if PHRASE.match(line.strip()):  # "Blocked by T003." on a line of its own
                 draft.refs.extend(r for r in phrases_in(line)[0] if r not in draft.refs)

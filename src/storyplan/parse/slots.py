@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from storyplan.model import ChecklistItem
-from storyplan.parse.fields import field_of, field_table
+from storyplan.parse.fields import field_of, field_table, split_fields
 from storyplan.parse.items import Item, items_of
 from storyplan.parse.state import State
 from storyplan.parse.tree import Block, Node
@@ -119,22 +119,21 @@ def read_fields(blocks: list[Block], table: dict[str, str], state: State) -> lis
     left: list[Piece] = []
     for block in blocks:
         if block.kind == "paragraph":
-            rest = []
-            for line in block.tokens[1].content.split("\n"):
-                found = field_of(line, table)
-                if found:
-                    assign(state, found[0], found[1], [])
+            lines = block.tokens[1].content.split("\n")
+            wraps = frozenset(v for v in table.values() if not v.startswith("overview."))
+            for key, value, index in split_fields(lines, table, wraps):
+                if key is None:
+                    left.append(Piece(value, block.line + index))
                 else:
-                    rest.append(line)
-            if rest:
-                left.append(Piece("\n".join(rest), block.line))
+                    assign(state, key, value, [])
         elif block.kind in {"bullet_list", "ordered_list"}:
             items = items_of(block, state.doc)
             plain = []
             for item in items:
-                found = field_of(item.text.partition("\n")[0], table) if table else None
+                first, _, wrapped = item.text.partition("\n")
+                found = field_of(first, table) if table else None
                 if found:
-                    assign(state, found[0], found[1], item.children)
+                    assign(state, found[0], " ".join([found[1], *wrapped.split()]), item.children)
                 else:
                     plain.append(item)
             if plain:

@@ -10,7 +10,14 @@ from collections.abc import Callable
 
 from storyplan.model import ChecklistItem, Task
 from storyplan.parse.depends import phrases_in, refs_in
-from storyplan.parse.fields import TASK_FIELDS, TASK_GROUPS, field_of, level_of, split_list
+from storyplan.parse.fields import (
+    TASK_FIELDS,
+    TASK_GROUPS,
+    field_of,
+    level_of,
+    split_fields,
+    split_list,
+)
 from storyplan.parse.heads import Head, ac_refs_in, head_of, normalise_id
 from storyplan.parse.items import Item, items_of
 from storyplan.parse.state import Draft, State
@@ -29,6 +36,10 @@ _GROUP = re.compile(
     re.IGNORECASE,
 )
 _TEXT_FIELDS = frozenset({"description", "notes", "unit", "integration", "manual", "estimate"})
+_WRAPS = frozenset(  # fields whose value may wrap onto the next line
+    {"description", "notes", "unit", "integration", "manual", "files", "depends_on", "steps"}
+    | {"technologies", "patterns", "acceptance_criteria"}
+)
 
 
 def read_tasks(node: Node, state: State, other: Callable[[Node], None]) -> None:
@@ -109,7 +120,7 @@ def task_from_item(item: Item, state: State) -> Draft:
     if rest:
         draft.description.append(rest)
     for child in item.children:
-        found = field_of(child.text.partition("\n")[0], TASK_FIELDS)
+        found = _item_field(child)
         if found:
             _set(draft, found[0], found[1], child.children)
         else:
@@ -122,10 +133,10 @@ def _read_sub(node: Node, draft: Draft, state: State) -> None:
     """A task's sub-heading: a field ("#### Implementation Steps"), a group of field lines
     ("#### Technical Details"), or anything else, kept in the description under its title."""
     key = TASK_FIELDS.get(normalise(node.title))
-    if key is not None:
-        _set_from_blocks(draft, key, node.blocks, state)
-    elif normalise(node.title) in TASK_GROUPS:
+    if _is_group(node, state):
         _read_body(node.blocks, draft, state)
+    elif key is not None:
+        _set_from_blocks(draft, key, node.blocks, state)
     else:
         draft.description.append(f"**{node.title}**\n\n{state.doc.body(node)}".strip())
         return
@@ -136,24 +147,44 @@ def _read_sub(node: Node, draft: Draft, state: State) -> None:
 def _read_body(blocks: list[Block], draft: Draft, state: State) -> None:
     for block in blocks:
         if block.kind == "paragraph":
-            text: list[str] = []
-            for line in block.tokens[1].content.split("\n"):
-                found = field_of(line, TASK_FIELDS)
-                if found:
-                    _set(draft, found[0], found[1], [])
+            lines = block.tokens[1].content.split("\n")
+            for key, value, _ in split_fields(lines, TASK_FIELDS, _WRAPS):
+                if key is None:
+                    draft.description.append(value)
                 else:
-                    text.append(line)
-            if text:
-                draft.description.append("\n".join(text))
+                    _set(draft, key, value, [])
         elif block.kind in LISTS:
             for item in items_of(block, state.doc):
-                found = field_of(item.text.partition("\n")[0], TASK_FIELDS)
+                found = _item_field(item)
                 if found:
                     _set(draft, found[0], found[1], item.children)
                 else:
                     _add_steps(draft, [item])
         elif block.content:
             draft.description.append(block.text)
+
+
+def _item_field(item: Item) -> tuple[str, str] | None:
+    """A list item that is a field line; its wrapped lines continue the value."""
+    first, _, rest = item.text.partition("\n")
+    found = field_of(first, TASK_FIELDS)
+    if found is None:
+        return None
+    return found[0], " ".join([found[1], *rest.split()]).strip()
+
+
+def _is_group(node: Node, state: State) -> bool:
+    """ "#### Estimated Effort" may be the estimate itself or a group of field lines."""
+    if normalise(node.title) not in TASK_GROUPS:
+        return False
+    if normalise(node.title) not in TASK_FIELDS:
+        return True
+    for block in node.blocks:
+        lines = block.tokens[1].content.split("\n") if block.kind == "paragraph" else []
+        lines += [i.text.partition("\n")[0] for i in items_of(block, state.doc)]
+        if any(field_of(line, TASK_FIELDS) for line in lines):
+            return True
+    return False
 
 
 def _set_from_blocks(draft: Draft, key: str, blocks: list[Block], state: State) -> None:
