@@ -96,7 +96,7 @@ class FilesTracker:
 
     # -- paths ------------------------------------------------------------------------------
     def _story_path(self, story: Story) -> Path:
-        return Path(story.ref)
+        return Path(story.source or story.ref)
 
     def plan_path(self, story: Story) -> Path:
         path = self._story_path(story)
@@ -127,7 +127,8 @@ class FilesTracker:
             raise NotFoundError(f"{ref}: cannot be read ({err.strerror})") from None
         markup: Markup = "jira" if path.suffix.lower() in (".jira", ".wiki") else "markdown"
         title, body = _title_and_body(text, markup, path.stem)
-        return Story(ref=ref, title=title, body=body, markup=markup, source=ref, url=None)
+        # The story is named by its file name, so the plan reads the same from any directory.
+        return Story(ref=path.name, title=title, body=body, markup=markup, source=ref, url=None)
 
     def _read_task(self, story: Story, path: Path) -> tuple[Child, list[str]]:
         key = self._key(story, path)
@@ -153,7 +154,8 @@ class FilesTracker:
         plan = None
         if plan_path.exists():
             key = self._key(story, plan_path)
-            plan = PlanComment(key=key, body=plan_path.read_text(encoding="utf-8"), url=key)
+            body = plan_path.read_text(encoding="utf-8")
+            plan = PlanComment(key=key, body=body, url=str(plan_path))
         children: list[Child] = []
         depends: dict[str, list[str]] = {}
         tasks_dir = self.tasks_dir(story)
@@ -191,7 +193,7 @@ class FilesTracker:
                 "title": change.title,
                 "depends_on": list(change.depends_on),
                 "status": TaskStatus.OPEN.value,
-                "story": Path(story.ref).name,
+                "story": story.ref,
             }
             write_text(path, join_front_matter(data, change.body))
             return Applied(child=self._read_task(story, path)[0])
@@ -205,7 +207,8 @@ class FilesTracker:
 
             return Applied(child=self._edit(story, change.key, update))
         if isinstance(change, AddLink | RemoveLink):
-            assert change.blocker is not None and change.blocked is not None
+            assert change.blocker is not None
+            assert change.blocked is not None
             blocker_id = self._task_id(story, change.blocker)
             adding = isinstance(change, AddLink)
 
@@ -238,7 +241,7 @@ class FilesTracker:
             path = self.plan_path(story)
             write_text(path, change.body)
             key = self._key(story, path)
-            return Applied(plan=PlanComment(key=key, body=change.body, url=key))
+            return Applied(plan=PlanComment(key=key, body=change.body, url=str(path)))
         raise CapabilityError(f"the files tracker cannot {change.kind.replace('_', ' ')}")
 
 

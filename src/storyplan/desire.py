@@ -57,7 +57,7 @@ def desire(
                 task_id=task.id,
                 title=child_title(task, story, title_format),
                 content=renderer.task_text(plan, task),
-                header=markers.identity("task", markup, story=story.key, id=task.id),
+                header=markers.identity("task", markup, story=story.identity, id=task.id),
                 depends_on=tuple(task.depends_on),
                 labels=task_labels,
                 existing=existing,
@@ -69,7 +69,7 @@ def desire(
 
     return Desired(
         children=children,
-        plan_header=markers.identity("plan", markup, story=story.key),
+        plan_header=markers.identity("plan", markup, story=story.identity),
         plan_body=plan_body,
         markup=markup,
         story_label=story_label,

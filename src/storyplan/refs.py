@@ -52,6 +52,11 @@ class Ref:
         return f"{self.project}#{self.number}"
 
     @property
+    def identity(self) -> str:
+        """How storyplan's markers name the story: stable wherever the command runs from."""
+        return Path(self.project).name if self.tracker == "files" else self.key
+
+    @property
     def short(self) -> str:
         """How the story is named inside its own project (`#42`, `SHOP-123`)."""
         if self.tracker == "files":

@@ -99,11 +99,13 @@ def print_report(console: Console, report: Report) -> None:
         if data["plan"]:
             console.print(f"plan: {data['plan']}")
         return
-    table = Table(title=f"{report.story}: applied", title_justify="left")
     names = ("created", "attached", "updated", "linked", "unlinked", "obsolete", "closed")
+    table = Table(title=f"{report.story}: applied", title_justify="left")
+    table.add_column("sub-issues and links")
+    table.add_column("count", justify="right")
     for name in (*names, "unchanged"):
-        table.add_column(name, justify="right")
-    table.add_row(*(str(data[name]) for name in (*names, "unchanged")))
+        if data[name]:
+            table.add_row(name, str(data[name]))
     console.print(table)
     if data["plan"]:
         verb = "written" if data["plan_written"] else "unchanged"
