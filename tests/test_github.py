@@ -1,0 +1,239 @@
+"""GitHub specifics against the fake over HTTP with the real PyGithub: errors, lost answers,
+pagination, limits, Enterprise, existing issues. The shared scenarios live in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from storyplan.cli import main
+from tests.e2e.stories import TaskSpec, diamond, edges, story_text
+from tests.fakes.base import Fault
+from tests.fakes.fake_github import FakeGithub, assert_spec_clean, github_fake
+
+ENV = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__BASE_URL")
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGithub]:
+    with github_fake() as server:
+        for name in ENV:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("GITHUB_TOKEN", "tok-write")
+        monkeypatch.setenv("STORYPLAN_GITHUB__BASE_URL", server.url)
+        monkeypatch.setenv("STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES", "0")
+        monkeypatch.setenv("STORYPLAN_GITHUB__RETRIES", "0")
+        server.add_repo("octo/shop")
+        yield server
+        assert_spec_clean(server)
+
+
+def story(fake: FakeGithub, tasks: list[TaskSpec] | None = None, extra: str = "") -> str:
+    issue = fake.add_issue("octo/shop", "Sign in", story_text(tasks or diamond(8), extra))
+    return f"octo/shop#{issue.number}"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_plan_prints_every_write_and_makes_none(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake)
+    code, out, _ = run(capsys, "plan", ref, "--json")
+    assert code == 0
+    kinds = [change["kind"] for change in json.loads(out)["changes"]]
+    assert kinds.count("create_child") == 8
+    assert kinds.count("add_link") == len(edges(diamond(8)))
+    assert fake.writes() == []
+
+
+def test_apply_json_reports_counts_and_plan_url_and_labels_the_story(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake)
+    code, out, _ = run(capsys, "apply", ref, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["created"], data["linked"]) == (8, len(edges(diamond(8))))
+    assert data["plan"].startswith(fake.origin)
+    number = int(ref.split("#")[1])
+    assert "storyplan" in fake.issue("octo/shop", number).labels
+    child = fake.sub_issues("octo/shop", number)[0]
+    assert child.title == "#1 · Task 1: Session model"
+    assert "storyplan:task" in child.labels
+
+
+def test_issue_urls_and_enterprise_prefix_work(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with github_fake("/api/v3") as ghe:
+        monkeypatch.setenv("GITHUB_TOKEN", "tok-write")
+        monkeypatch.delenv("STORYPLAN_GITHUB__BASE_URL", raising=False)
+        monkeypatch.setenv("STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES", "0")
+        ghe.add_repo("octo/shop")
+        issue = ghe.add_issue("octo/shop", "Sign in", story_text(diamond(4)))
+        url = f"https://ghe.example.com/octo/shop/issues/{issue.number}"
+        code, _, err = run(capsys, "apply", url, "--base-url", ghe.url)
+        assert code == 0, err
+        assert len(ghe.sub_issues("octo/shop", issue.number)) == 4
+        assert_spec_clean(ghe)
+
+
+def test_pagination_reads_every_comment_and_sub_issue(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = [TaskSpec(n, f"Step {n}", [n - 1] if n > 1 else []) for n in range(1, 36)]
+    ref = story(fake, tasks)
+    number = int(ref.split("#")[1])
+    for index in range(35):
+        fake.add_comment("octo/shop", number, f"chatter {index}")
+    assert run(capsys, "apply", ref)[0] == 0
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert "up to date" in out
+    assert fake.writes() == []
+    pages = [e for e in fake.log if e.path.endswith("/sub_issues")]
+    assert len(pages) == 1  # 35 children fit one page of 100
+    assert len([c for c in fake.comments_on("octo/shop", number) if "storyplan:plan" in c.body]) == 1
+
+
+def test_an_existing_issue_is_attached_as_it_is(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = fake.add_issue("octo/shop", "Someone's issue", "Hands off")
+    text = (
+        "## User Story\nAs a shopper I want to sign in so that my cart follows me.\n\n"
+        f"## Tasks\n- [ ] Build the thing\n- [ ] #{existing.number}\n"
+        "- [ ] Test it, after Task 1 and #2\n"
+    )
+    issue = fake.add_issue("octo/shop", "Story", text)
+    ref = f"octo/shop#{issue.number}"
+    code, _, err = run(capsys, "apply", ref)
+    assert code == 0, err
+    children = fake.sub_issues("octo/shop", issue.number)
+    assert existing.id in [c.id for c in children]
+    assert len(children) == 3
+    tester = next(c for c in children if "Test it" in c.title)
+    assert {b.number for b in fake.blocked_by("octo/shop", tester.number)} >= {existing.number}
+    assert fake.issue("octo/shop", existing.number).title == "Someone's issue"
+    assert fake.issue("octo/shop", existing.number).body == "Hands off"
+    fake.clear_log()
+    assert run(capsys, "apply", ref)[0] == 0
+    assert fake.writes() == []
+
+
+def test_a_create_whose_answer_is_lost_is_not_made_twice(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake)
+    number = int(ref.split("#")[1])
+    fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=None, skip=2))
+    fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=502, skip=4))
+    code, _, err = run(capsys, "apply", ref)
+    assert code == 0, err
+    made = [i for i in fake.issues_in("octo/shop") if "storyplan:task" in (i.body or "")]
+    assert len(made) == 8
+    assert len(fake.sub_issues("octo/shop", number)) == 8
+
+
+def test_a_run_cut_short_is_finished_by_the_next_without_duplicates(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake)
+    number = int(ref.split("#")[1])
+    # The connection goes for good after three sub-issues were made and attached.
+    fake.faults.append(Fault("POST", r".", status=None, after=False, skip=6, times=1000))
+    code, _, err = run(capsys, "apply", ref)
+    assert code != 0
+    assert "run apply again to finish" in err
+    fake.faults.clear()
+    assert run(capsys, "apply", ref)[0] == 0
+    made = [i for i in fake.issues_in("octo/shop") if "storyplan:task" in (i.body or "")]
+    assert len(made) == 8
+    assert len(fake.sub_issues("octo/shop", number)) == 8
+    blocked = {
+        (b.number, i.number)
+        for i in fake.sub_issues("octo/shop", number)
+        for b in fake.blocked_by("octo/shop", i.number)
+    }
+    assert len(blocked) == len(edges(diamond(8)))
+
+
+def test_more_than_100_sub_issues_is_refused_before_any_write(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = [TaskSpec(n, f"Step {n}") for n in range(1, 102)]
+    ref = story(fake, tasks)
+    fake.clear_log()
+    code, _, err = run(capsys, "apply", ref)
+    assert code == 3
+    assert "would have 101 sub-issues but the tracker allows 100" in err
+    assert fake.writes() == []
+
+
+def test_a_plan_over_the_comment_limit_is_shortened_not_half_written(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = "Long description. " * 220
+    tasks = [TaskSpec(n, f"Step {n}") for n in range(1, 21)]
+    text = story_text(tasks).replace("end to end.", "end to end. " + long)
+    issue = fake.add_issue("octo/shop", "Story", text)
+    code, out, err = run(capsys, "apply", f"octo/shop#{issue.number}")
+    assert code == 0, err
+    plan = [c for c in fake.comments_on("octo/shop", issue.number) if "storyplan:plan" in c.body]
+    assert len(plan) == 1
+    assert len(plan[0].body) <= 65_536
+    assert "Long description." in fake.sub_issues("octo/shop", issue.number)[0].body or ""
+
+
+@pytest.mark.parametrize(
+    ("setup", "ref", "code", "message"),
+    [
+        ("none", "octo/shop#999", 7, "could not read story octo/shop#999: not found"),
+        ("none", "octo/nope#1", 7, "could not read story octo/nope#1: not found"),
+        ("no-token", None, 6, "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)"),
+        ("bad-token", None, 6, "rejected the token (401 Bad credentials)"),
+        ("read-token", None, 8, "the token may not"),
+        ("no-sub-issues", None, 10, "sub-issues are not available on the GitHub at"),
+        ("no-dependencies", None, 10, "issue dependencies are not available on the GitHub"),
+        ("rate-limit", None, 9, "GitHub rate limit reached while trying to read story"),
+    ],
+)
+def test_errors_are_one_sentence_with_their_exit_code(
+    fake: FakeGithub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    setup: str,
+    ref: str | None,
+    code: int,
+    message: str,
+) -> None:
+    ref = ref or story(fake, diamond(4))
+    if setup == "no-token":
+        monkeypatch.delenv("GITHUB_TOKEN")
+    elif setup == "bad-token":
+        monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrongwrongwrong")
+    elif setup == "read-token":
+        monkeypatch.setenv("GITHUB_TOKEN", "tok-read")
+    elif setup == "no-sub-issues":
+        fake.sub_issues_enabled = False
+    elif setup == "no-dependencies":
+        fake.dependencies_enabled = False
+    elif setup == "rate-limit":
+        fake.exhaust_rate_limit(reset_in=600)
+    got, out, err = run(capsys, "apply", ref)
+    assert got == code
+    assert message in err
+    assert err.count("\n") == 1  # one sentence, no traceback
+    assert "Traceback" not in err
+    assert "ghp_wrongwrongwrong" not in out + err
+    assert os.environ.get("GITHUB_TOKEN", "") not in ("", *[]) or setup == "no-token"
