@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.harness import github_harness, run_cli  # noqa: E402
-from tests.e2e.stories import TaskSpec, story_text  # noqa: E402
+from tests.e2e.harness import github_harness, run_cli
+from tests.e2e.stories import TaskSpec, story_text
 
 
 def story(rename: bool = False) -> list[TaskSpec]:

@@ -103,7 +103,9 @@ def test_pagination_reads_every_comment_and_sub_issue(
     assert fake.writes() == []
     pages = [e for e in fake.log if e.path.endswith("/sub_issues")]
     assert len(pages) == 1  # 35 children fit one page of 100
-    assert len([c for c in fake.comments_on("octo/shop", number) if "storyplan:plan" in c.body]) == 1
+    assert (
+        len([c for c in fake.comments_on("octo/shop", number) if "storyplan:plan" in c.body]) == 1
+    )
 
 
 def test_an_existing_issue_is_attached_as_it_is(
@@ -187,12 +189,13 @@ def test_a_plan_over_the_comment_limit_is_shortened_not_half_written(
     tasks = [TaskSpec(n, f"Step {n}") for n in range(1, 21)]
     text = story_text(tasks).replace("end to end.", "end to end. " + long)
     issue = fake.add_issue("octo/shop", "Story", text)
-    code, out, err = run(capsys, "apply", f"octo/shop#{issue.number}")
+    code, _out, err = run(capsys, "apply", f"octo/shop#{issue.number}")
     assert code == 0, err
     plan = [c for c in fake.comments_on("octo/shop", issue.number) if "storyplan:plan" in c.body]
     assert len(plan) == 1
     assert len(plan[0].body) <= 65_536
-    assert "Long description." in fake.sub_issues("octo/shop", issue.number)[0].body or ""
+    assert "Long description." not in plan[0].body  # task detail lives in the sub-issues
+    assert "Long description." in (fake.sub_issues("octo/shop", issue.number)[0].body or "")
 
 
 @pytest.mark.parametrize(

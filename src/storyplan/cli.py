@@ -73,6 +73,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     return wrapper
 
+
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Settings file (default: ./storyplan.toml if present)."),
@@ -271,9 +272,9 @@ def apply(
 @app.command()
 @handles_errors
 def demo(
-    directory: Annotated[
-        Path, typer.Argument(help="Where to put the example story.")
-    ] = Path("storyplan-demo"),
+    directory: Annotated[Path, typer.Argument(help="Where to put the example story.")] = Path(
+        "storyplan-demo"
+    ),
 ) -> None:
     """Plan the bundled example story with the files tracker (safe to run again).
 

@@ -32,7 +32,9 @@ def make_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
         module = importlib.import_module(ADAPTERS[ref.tracker])
     except ModuleNotFoundError as err:
         if err.name and err.name.startswith("storyplan.adapters"):
-            raise ConfigError(f"the {ref.tracker} tracker is not available in this version") from None
+            raise ConfigError(
+                f"the {ref.tracker} tracker is not available in this version"
+            ) from None
         raise
     factory: TrackerFactory = module.create_tracker
     return factory(settings, ref, **options)

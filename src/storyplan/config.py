@@ -7,8 +7,8 @@ that owns them, so the core never imports an adapter. Secrets come from the envi
 from __future__ import annotations
 
 import tomllib
-from contextvars import ContextVar
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,9 @@ def _find_secrets(data: Mapping[str, Any], path: str = "") -> list[str]:
         here = f"{path}.{name}" if path else name
         if isinstance(value, Mapping):
             found.extend(_find_secrets(value, here))
-        elif any(word == name.lower() or name.lower().endswith("_" + word) for word in SECRET_WORDS):
+        elif any(
+            word == name.lower() or name.lower().endswith("_" + word) for word in SECRET_WORDS
+        ):
             found.append(here)
     return found
 
@@ -106,9 +108,7 @@ def describe(err: ValidationError, where: str) -> str:
     return f"{where}: setting '{name}' {first['msg'][0].lower()}{first['msg'][1:]}"
 
 
-def load_settings(
-    path: Path | None = None, overrides: Mapping[str, Any] | None = None
-) -> Settings:
+def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Settings from `path` (or ./storyplan.toml if present), the environment and overrides."""
     explicit = path is not None
     path = path or DEFAULT_FILE

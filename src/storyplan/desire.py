@@ -26,7 +26,9 @@ class TaskRenderer(Protocol):
 
 def child_title(task: Task, story: Ref, title_format: str) -> str:
     try:
-        return title_format.format(story=story.short, number=task.number, id=task.id, title=task.title)
+        return title_format.format(
+            story=story.short, number=task.number, id=task.id, title=task.title
+        )
     except (KeyError, IndexError, ValueError) as err:
         raise ConfigError(
             f"title_format '{title_format}' is not valid ({err}); it may use "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from storyplan.errors import PlanError, StoryplanError
+from storyplan.errors import PlanError, Problem, StoryplanError
 from storyplan.model import Story
 from storyplan.ports import (
     AddLink,
@@ -84,7 +84,7 @@ def check_limits(
                 f"comment limit of {limits.max_comment_chars:,}"
             )
     if problems:
-        raise PlanError(problems)
+        raise PlanError([Problem(problem) for problem in problems])
 
 
 def execute(
@@ -115,12 +115,14 @@ def execute(
                 )
             raise
         report.changes.append(change)
-        if applied.child is not None and isinstance(change, CreateChild | AttachChild | UpdateChild):
+        if applied.child is not None and isinstance(
+            change, CreateChild | AttachChild | UpdateChild
+        ):
             keys[change.task_id] = applied.child
         if applied.plan is not None:
             report.plan = applied.plan
     report.children = keys
-    report.unchanged = sum(1 for want in desired.children if want.task_id in reconciled.matched) - sum(
-        isinstance(c, UpdateChild) for c in report.changes
-    )
+    report.unchanged = sum(
+        1 for want in desired.children if want.task_id in reconciled.matched
+    ) - sum(isinstance(c, UpdateChild) for c in report.changes)
     return report

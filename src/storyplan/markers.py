@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from storyplan.model import Markup
 
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
-_BOX = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d+[.)])\s+\[)(?P<mark>[ xX])(?P<rest>\]\s+(?P<text>.*))$")
+_BOX = re.compile(
+    r"^(?P<lead>\s*(?:[-*+]|\d+[.)])\s+\[)(?P<mark>[ xX])(?P<rest>\]\s+(?P<text>.*))$"
+)
 _LINK_TAIL = re.compile(r"\s*\((?:\[[^\]]*\]\([^)]*\)|[^()]*)\)\s*$")
 
 
@@ -67,9 +69,7 @@ def managed(body: str, markup: Markup = "markdown") -> str | None:
     return body[start + len(fl.begin) : end].strip("\n")
 
 
-def compose(
-    existing: str | None, header: str, content: str, markup: Markup = "markdown"
-) -> str:
+def compose(existing: str | None, header: str, content: str, markup: Markup = "markdown") -> str:
     """Put `content` in storyplan's part of `existing`, keeping everything else as it was.
 
     Boxes ticked in the old managed part stay ticked when the same item is still there.

@@ -27,10 +27,7 @@ _GITLAB_URL = re.compile(rf"^/(?P<project>{_PATH})/-/(?:issues|work_items)/(?P<n
 _GITHUB_URL = re.compile(r"^/(?P<project>[\w.-]+/[\w.-]+)/issues/(?P<number>\d+)/?$")
 _JIRA_URL = re.compile(r"^(?P<root>.*)/browse/(?P<key>[A-Z][A-Z0-9_]+-\d+)/?$")
 
-FORMS = (
-    "a story file path, owner/repo#42, gitlab:group/project#17, jira:SHOP-123, "
-    "or an issue URL"
-)
+FORMS = "a story file path, owner/repo#42, gitlab:group/project#17, jira:SHOP-123, or an issue URL"
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ def parse_ref(text: str, default: TrackerName | None = None) -> Ref:
     raw = text.strip()
     prefix, sep, rest = raw.partition(":")
     if sep and prefix in TRACKERS and not rest.startswith("//"):
-        return _parse_for(prefix, rest.strip(), raw)  # type: ignore[arg-type]
+        return _parse_for(prefix, rest.strip(), raw)
     if ref := _from_url(raw):
         return ref
     if default is not None and default != "files":

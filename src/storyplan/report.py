@@ -33,12 +33,16 @@ def describe(change: Change) -> tuple[str, str, str]:
     if isinstance(change, UpdateChild):
         return "update", f"{change.task_id} ({change.key})", "changed: " + ", ".join(change.fields)
     if isinstance(change, AddLink):
-        return "link", f"{change.blocker_task} → {change.blocked_task}", (
-            f"{change.blocked_task} is blocked by {change.blocker_task}"
+        return (
+            "link",
+            f"{change.blocker_task} → {change.blocked_task}",
+            (f"{change.blocked_task} is blocked by {change.blocker_task}"),
         )
     if isinstance(change, RemoveLink):
-        return "unlink", f"{change.blocker_task} → {change.blocked_task}", (
-            f"{change.blocked_task} no longer waits for {change.blocker_task}"
+        return (
+            "unlink",
+            f"{change.blocker_task} → {change.blocked_task}",
+            (f"{change.blocked_task} no longer waits for {change.blocker_task}"),
         )
     if isinstance(change, MarkObsolete):
         return "obsolete", f"{change.task_id} ({change.key})", change.reason

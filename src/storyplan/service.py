@@ -74,7 +74,12 @@ def _desire(
 
 
 def prepare(
-    tracker: Tracker, ref: Ref, settings: Settings, *, prune: bool = False, today: date | None = None
+    tracker: Tracker,
+    ref: Ref,
+    settings: Settings,
+    *,
+    prune: bool = False,
+    today: date | None = None,
 ) -> Prepared:
     story = tracker.fetch_story(ref.key)
     plan = build_plan(story, settings, today)

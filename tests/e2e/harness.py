@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Protocol
 
 from storyplan import markers
-from storyplan.errors import TrackerError
 from storyplan.cli import main
+from storyplan.errors import TrackerError
 
 
 @dataclass

@@ -7,6 +7,7 @@ its own state; the real SDKs talk to it over HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -216,10 +217,8 @@ class FakeServer:
             if fault.status is None:
                 # The work is done but the answer is lost: close without a response.
                 http.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     http.connection.shutdown(2)
-                except OSError:
-                    pass
                 return
             response = Response(status=fault.status, body={"message": "Bad Gateway"})
         payload = response.encoded()

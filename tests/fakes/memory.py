@@ -84,7 +84,8 @@ class MemoryTracker:
             self.children[change.key] = child
             return Applied(child=child)
         if isinstance(change, AddLink):
-            assert change.blocker and change.blocked
+            assert change.blocker
+            assert change.blocked
             self.links.add((change.blocker, change.blocked))
         elif isinstance(change, RemoveLink):
             self.links.discard((change.blocker, change.blocked))
@@ -92,9 +93,7 @@ class MemoryTracker:
             child = self.children[change.key].model_copy(update={"obsolete": True})
             self.children[change.key] = child
         elif isinstance(change, CloseChild):
-            child = self.children[change.key].model_copy(
-                update={"status": TaskStatus.NOT_PLANNED}
-            )
+            child = self.children[change.key].model_copy(update={"status": TaskStatus.NOT_PLANNED})
             self.children[change.key] = child
         elif isinstance(change, UpsertPlan):
             self.plan = PlanComment(key=change.key or "c1", body=change.body)
