@@ -14,10 +14,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None:
     from storyplan.adapters.files import FilesSettings
+    from storyplan.adapters.github import GithubSettings
 
     settings = load_settings(ROOT / "config.example.toml")
     assert settings.labels.story == "storyplan"
     assert section(settings, FilesSettings, "files").plan_suffix == ".plan.md"
+    assert section(settings, GithubSettings, "github").retries == 3
+
+
+def test_a_typo_inside_a_tracker_section_is_refused(tmp_path: Path) -> None:
+    from storyplan.adapters.github import GithubSettings
+
+    path = tmp_path / "storyplan.toml"
+    path.write_text("[github]\nbase_ulr = 'https://ghe/api/v3'\n")
+    with pytest.raises(ConfigError) as err:
+        section(load_settings(path), GithubSettings, "github")
+    assert str(err.value) == "[github]: unknown setting 'base_ulr'"
 
 
 def test_environment_wins_over_file_and_command_line_over_both(
