@@ -8,8 +8,8 @@ many reads and writes the run cost.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -262,3 +262,18 @@ def github_harness() -> Iterator[GithubHarness]:
             os.environ.pop("STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES", None)
             os.environ.pop("STORYPLAN_GITHUB__RETRIES", None)
         assert_spec_clean(fake)
+
+
+@contextmanager
+def files_harness() -> Iterator[FilesHarness]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as root:
+        yield FilesHarness(Path(root))
+
+
+# Every tracker's harness, by name: the end-to-end suite and the benchmarks run over these.
+HARNESSES: dict[str, Callable[[], AbstractContextManager[Harness]]] = {
+    "files": files_harness,
+    "github": github_harness,
+}

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import FilesHarness, Harness, github_harness, run_cli
+from tests.e2e.harness import HARNESSES, Harness, run_cli
 from tests.e2e.stories import TaskSpec, diamond, edges, story_text
 
-TRACKERS = ["files", "github"]
 
-
-@pytest.fixture(params=TRACKERS)
-def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
-    if request.param == "files":
-        yield FilesHarness(tmp_path)
-    else:
-        with github_harness() as gh:
-            yield gh
+@pytest.fixture(params=sorted(HARNESSES))
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    with HARNESSES[request.param]() as tracker:
+        yield tracker
 
 
 def applied(harness: Harness, tasks: list[TaskSpec], extra: str = "") -> int:
