@@ -41,3 +41,12 @@ def test_jira_markers_are_invisible_anchors() -> None:
     assert "{anchor:storyplan-begin}" in text
     assert markers.managed(text, "jira") == "h2. Plan"
     assert markers.read_identity(text, "plan", "jira") == {}
+
+
+def test_jira_ticks_shown_as_status_icons_carry_over() -> None:
+    old = "* (/) Reviewed by QA\n* (x) Deployed"
+    new = "* (x) Reviewed by QA\n* (x) Deployed\n* (x) Announced"
+    assert markers.carry_ticks(old, new, "jira") == (
+        "* (/) Reviewed by QA\n* (x) Deployed\n* (x) Announced"
+    )
+    assert markers.checkboxes(old, "jira") == [("Reviewed by QA", True), ("Deployed", False)]

@@ -14,6 +14,9 @@ _ATTR = re.compile(r'(\w+)="([^"]*)"')
 _BOX = re.compile(
     r"^(?P<lead>\s*(?:[-*+]|\d+[.)])\s+\[)(?P<mark>[ xX])(?P<rest>\]\s+(?P<text>.*))$"
 )
+# Jira wiki has no tickable box: storyplan shows (/) for done and (x) for open.
+_JIRA_BOX = re.compile(r"^(?P<lead>\s*[*#-]+\s+\()(?P<mark>/|x)(?P<rest>\)\s+(?P<text>.*))$")
+_TICKS = {"markdown": (_BOX, " ", "x"), "jira": (_JIRA_BOX, "x", "/")}
 _LINK_TAIL = re.compile(r"\s*\((?:\[[^\]]*\]\([^)]*\)|[^()]*)\)\s*$")
 
 
@@ -77,7 +80,7 @@ def compose(existing: str | None, header: str, content: str, markup: Markup = "m
     fl = flavour(markup)
     old = managed(existing, markup) if existing else None
     if old is not None:
-        content = carry_ticks(old, content)
+        content = carry_ticks(old, content, markup)
     block = f"{fl.begin}\n{content.strip(chr(10))}\n{fl.end}"
     if existing is None or old is None:
         parts = [header, block]
@@ -94,24 +97,27 @@ def _item_key(text: str) -> str:
     return " ".join(_LINK_TAIL.sub("", text).split()).casefold()
 
 
-def checkboxes(text: str) -> list[tuple[str, bool]]:
+def checkboxes(text: str, markup: Markup = "markdown") -> list[tuple[str, bool]]:
     """Every checklist line in `text` as (item text, ticked), in order."""
+    pattern, open_mark, _ = _TICKS[markup]
     result = []
     for line in text.splitlines():
-        if match := _BOX.match(line):
-            result.append((match["text"], match["mark"] != " "))
+        if match := pattern.match(line):
+            result.append((match["text"], match["mark"] != open_mark))
     return result
 
 
-def carry_ticks(old: str, new: str) -> str:
+def carry_ticks(old: str, new: str, markup: Markup = "markdown") -> str:
     """`new` with the boxes that were ticked in `old` ticked again (matched by item text)."""
-    ticked = {_item_key(text) for text, done in checkboxes(old) if done}
+    pattern, open_mark, done_mark = _TICKS[markup]
+    ticked = {_item_key(text) for text, done in checkboxes(old, markup) if done}
     if not ticked:
         return new
     lines = []
     for line in new.splitlines(keepends=True):
-        match = _BOX.match(line.rstrip("\n"))
-        if match and match["mark"] == " " and _item_key(match["text"]) in ticked:
-            line = f"{match['lead']}x{match['rest']}" + ("\n" if line.endswith("\n") else "")
+        match = pattern.match(line.rstrip("\n"))
+        if match and match["mark"] == open_mark and _item_key(match["text"]) in ticked:
+            tail = "\n" if line.endswith("\n") else ""
+            line = f"{match['lead']}{done_mark}{match['rest']}{tail}"
         lines.append(line)
     return "".join(lines)
