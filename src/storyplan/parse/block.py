@@ -78,6 +78,9 @@ def _load_yaml(text: str, first_line: int, what: str, state: State) -> dict[Any,
     except RecursionError:
         state.problem(f"the {what} is nested too deeply to read", first_line - 1)
         return None
+    except (ValueError, TypeError) as exc:  # PyYAML's constructors raise these for bad dates
+        state.problem(f"the {what} is not valid YAML: {exc}", first_line - 1)
+        return None
     return _mapping(data, first_line - 1, what, state)
 
 
@@ -86,7 +89,8 @@ def _load_toml(text: str, first_line: int, state: State) -> dict[Any, Any] | Non
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = first_line + int(found.group(1)) - 1 if found else first_line - 1
+        last = first_line + max(len(text.rstrip("\n").split("\n")), 1) - 1  # "at end of document"
+        line = first_line + int(found.group(1)) - 1 if found else last
         reason = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", str(exc))
         state.problem(f"the storyplan block is not valid TOML: {reason}", line)
         return None
@@ -167,7 +171,8 @@ def _tasks(value: Any, state: State, line: int, what: str) -> None:
 
 def _report(exc: ValidationError, name: str, line: int, what: str, state: State) -> None:
     for error in exc.errors():
-        where = ".".join([name, *(str(p) for p in error["loc"])])
+        loc = [str(p) for p in error["loc"]]
+        where = ".".join([name, *(loc[1:] if loc[:1] == [name] else loc)])
         state.problem(f"the {what} sets {where} to an invalid value: {error['msg']}", line)
 
 

@@ -14,7 +14,7 @@ from storyplan.parse.state import State
 from storyplan.parse.tree import Block, Node
 
 _NUMBERED = re.compile(
-    r"^\s*(?:\*\*|__)?AC\s*[-#]?\s*(\d+)(?:\*\*|__)?\s*[:.)\-\u2013—]\s*(?:\*\*|__)?\s*",
+    r"^\s*(?:\*\*|__)?AC\s*[-#]?\s*(\d{1,9})(?:\*\*|__)?\s*[:.)\-\u2013—]\s*(?:\*\*|__)?\s*",
     re.IGNORECASE,
 )
 _GHERKIN = re.compile(

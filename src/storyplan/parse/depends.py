@@ -11,9 +11,9 @@ from dataclasses import dataclass
 # A task reference. "#2" is a task number here: only a whole task line that is "#123" names an
 # existing issue, and that case never reaches this module.
 _REF = (
-    r"(?:(?:task|tarea|tarefa|t[âa]che|aufgabe|任务|任務|タスク|작업)\s*#?\s*(?P<label>\d+)"
-    r"|(?<![\w/])#(?P<hash>\d+)\b"
-    r"|\[?\b(?P<id>T-?\d+|TASK-\d+)\b\]?)"
+    r"(?:(?:task|tarea|tarefa|t[âa]che|aufgabe|任务|任務|タスク|작업)\s*#?\s*(?P<label>\d{1,9})(?!\d)"
+    r"|(?<![\w/])#(?P<hash>\d{1,9})\b"
+    r"|\[?\b(?P<id>T-?\d{1,9}|TASK-\d{1,9})\b\]?)"
 )
 REF = re.compile(_REF, re.IGNORECASE)
 _ANY = re.sub(r"\?P<\w+>", "?:", _REF)
@@ -43,7 +43,7 @@ def ref_of(match: re.Match[str]) -> Ref:
     text = match.group("id").upper()
     if text.startswith("T-"):
         text = "T" + text[2:]
-    digits = re.search(r"\d+", text)
+    digits = re.search(r"\d{1,9}$", text)
     return Ref(text, int(digits.group()) if digits else None, by_number=False)
 
 
@@ -110,7 +110,7 @@ class Resolver:
                 return ref.number - 1
             return None
         for i, task_id in enumerate(upper):
-            digits = re.fullmatch(r"T-?0*(\d+)", task_id)
+            digits = re.fullmatch(r"T-?0*(\d{1,9})", task_id)
             if digits and re.fullmatch(r"T-?\d+", ref.text) and int(digits.group(1)) == ref.number:
                 return i
         return None

@@ -28,7 +28,10 @@ def number_tasks(state: State) -> None:
         if task.id:
             first = written.setdefault(task.id.upper(), task.line)
             if first != task.line:
-                state.problem(f"duplicate task id {task.id} (first at line {first})", task.line)
+                first_line = state.original(first)
+                state.problem(
+                    f"duplicate task id {task.id} (first at line {first_line})", task.line
+                )
     taken = set(written)
     for position, draft in enumerate(state.drafts, start=1):
         if not draft.task.id:

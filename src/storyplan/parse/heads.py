@@ -12,12 +12,12 @@ from storyplan.parse.existing import existing_of
 from storyplan.parse.fields import strip_emphasis
 
 _ID = re.compile(
-    r"^\[?(?P<id>T-?\d+|TASK-\d+)\]?(?=$|[\s:\uff1a.)\-\u2013—\]])[\s:\uff1a.)\-\u2013—]*",
+    r"^\[?(?P<id>T-?\d{1,9}|TASK-\d{1,9})\]?(?=$|[\s:\uff1a.)\-\u2013—\]])[\s:\uff1a.)\-\u2013—]*",
     re.IGNORECASE,
 )
 _BRACKET_ID = re.compile(r"^\[(?P<id>[A-Za-z][\w-]*\d[\w-]*)\][\s:\uff1a.)\-\u2013—]*")
 _LABEL = re.compile(
-    r"^(?:task|tarea|tarefa|t[âa]che|aufgabe|任务|任務|タスク|작업)\s*#?\s*(?P<n>\d+)"
+    r"^(?:task|tarea|tarefa|t[âa]che|aufgabe|任务|任務|タスク|작업)\s*#?\s*(?P<n>\d{1,9})"
     r"(?=$|[\s:\uff1a.)\-\u2013—])[\s:\uff1a.)\-\u2013—]*",
     re.IGNORECASE,
 )
@@ -25,7 +25,7 @@ _NUMBER = re.compile(r"^(?:step\s+)?\d+(?:[.)]\s+|\s*[:\-\u2013—]\s*)", re.IGN
 _PARALLEL = re.compile(r"(?:^|\s)\[P\](?=\s|$)")
 _AC = re.compile(
     r"\s*[(\[]\s*(?:ACs?|acceptance\s+criteri(?:a|on))\s*[:#]?\s*"
-    r"(?P<nums>#?\d+(?:\s*(?:,|;|&|and|-|\u2013)\s*(?:AC\s*)?#?\d+)*)\s*[)\]]",
+    r"(?P<nums>#?\d{1,9}(?:\s*(?:,|;|&|and|-|\u2013)\s*(?:AC\s*)?#?\d{1,9})*)\s*[)\]]",
     re.IGNORECASE,
 )
 

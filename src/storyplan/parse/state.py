@@ -4,6 +4,7 @@ tasks drafted so far and the problems found, so each step stays a small function
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from storyplan.errors import Problem
@@ -33,9 +34,11 @@ class State:
     problems: list[Problem] = field(default_factory=list)
     drafts: list[Draft] = field(default_factory=list)
     looked: list[str] = field(default_factory=list)  # where tasks were looked for
+    # converted line → line in the text a person wrote (Jira markup is converted first)
+    original: Callable[[int], int] = field(default=lambda line: line)
 
     def problem(self, message: str, line: int = 0) -> None:
-        self.problems.append(Problem(message, line, self.source))
+        self.problems.append(Problem(message, self.original(line), self.source))
 
     def keep(self, title: str, body: str, line: int) -> None:
         """Keep text storyplan has no slot for as a section, so nothing a person wrote is lost."""

@@ -19,7 +19,10 @@ from storyplan.parse.slots import keep
 from storyplan.parse.state import State
 from storyplan.parse.synonyms import SECTION_KEYS, Headings, normalise
 from storyplan.parse.tasks import read_tasklist, task_from_item
-from storyplan.parse.tree import Doc, Node, build
+from storyplan.parse.tree import Block, Doc, Node, build
+
+# The seed template's closing sentence: boilerplate, not something a person wrote for this story.
+_TEMPLATE_FOOTER = "This implementation plan bridges"
 
 
 def parse_story(
@@ -55,6 +58,7 @@ def parse_story(
         ),
     )
     state = State(doc=build(text), plan=plan, headings=headings, source=source)
+    state.original = to_original
     _only_title(state, story, front)
     _read(state, front)
     if story.assignees:
@@ -63,7 +67,7 @@ def parse_story(
     if not plan.tasks:
         plan.notes.append(_no_tasks(state))
     if state.problems:
-        raise PlanError([Problem(p.message, to_original(p.line), p.source) for p in state.problems])
+        raise PlanError(state.problems)
     if to_original is not _same:
         _map_lines(plan, to_original)
     return plan
@@ -73,6 +77,7 @@ def _read(state: State, front: str | None) -> None:
     root = state.doc.root
     title = _title_node(root, state)
     nodes = [*title.children, *root.children[1:]] if title else root.children
+    footer = _footer(root)
     preamble = story_text(root.blocks + (title.blocks if title else []), state)
     for node in nodes:
         read_node(node, state)
@@ -84,6 +89,8 @@ def _read(state: State, front: str | None) -> None:
             state.drafts.extend(task_from_item(item, state) for item in piece.items)
             preamble.remove(piece)
     keep(title or Node("Description", 0, 1), preamble, state)
+    if footer and not footer[0].text.lstrip("*_ ").startswith(_TEMPLATE_FOOTER):
+        state.keep("Footer", "\n\n".join(b.text for b in footer), footer[0].line)
     number_tasks(state)
     if front is not None:
         apply_front_matter(front, state)
@@ -91,6 +98,20 @@ def _read(state: State, front: str | None) -> None:
         apply_block(block, state)
     resolve_dependencies(state)
     link_criteria(state)
+
+
+def _footer(root: Node) -> list[Block]:
+    """Paragraphs after a closing rule at the very end belong to the story, not its last
+    section; they are taken out of that section here."""
+    last = root.walk()[-1]
+    rules = [i for i, b in enumerate(last.blocks) if b.kind == "hr"]
+    if not rules or last is root:
+        return []
+    after = last.blocks[rules[-1] + 1 :]
+    if not after or any(b.kind != "paragraph" for b in after):
+        return []
+    del last.blocks[rules[-1] :]
+    return after
 
 
 def _title_node(root: Node, state: State) -> Node | None:
@@ -117,7 +138,7 @@ def _only_title(state: State, story: Story, front: str | None) -> None:
     message = (
         f'the story "{title}" has only a title; add a description, acceptance criteria or tasks'
     )
-    raise PlanError([Problem(message, line, state.source)])
+    raise PlanError([Problem(message, state.original(line), state.source)])
 
 
 def _no_tasks(state: State) -> str:

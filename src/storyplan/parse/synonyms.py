@@ -43,7 +43,7 @@ BUILTIN: dict[str, str] = {
     "|技术决策|技術的決定|기술 결정",
     "tasks": "Tasks|Task List|Subtasks|Sub-tasks|Implementation Tasks|Task Breakdown"
     "|Development Task Breakdown|Development Tasks|Work Items|Work Breakdown|To Do|Todo"
-    "|Implementation Plan|Tareas|Subtareas|Desglose de tareas|Tarefas|Subtarefas|Tâches"
+    "|Tareas|Subtareas|Desglose de tareas|Tarefas|Subtarefas|Tâches"
     "|Sous-tâches|Aufgaben|Teilaufgaben|Arbeitspakete|任务|任务列表|子任务|任務|タスク"
     "|タスク一覧|サブタスク|작업|작업 목록|하위 작업|태스크",
     "task_graph": "Task Sequence & Dependencies|Task Sequence|Task Dependencies"
