@@ -92,7 +92,7 @@ def compose(existing: str | None, header: str, content: str, markup: Markup = "m
     return existing[:start] + block + existing[end:]
 
 
-def _item_key(text: str) -> str:
+def item_key(text: str) -> str:
     # A trailing "(#43)" or "([#43](url))" is storyplan's annotation; people tick the item.
     return " ".join(_LINK_TAIL.sub("", text).split()).casefold()
 
@@ -110,13 +110,13 @@ def checkboxes(text: str, markup: Markup = "markdown") -> list[tuple[str, bool]]
 def carry_ticks(old: str, new: str, markup: Markup = "markdown") -> str:
     """`new` with the boxes that were ticked in `old` ticked again (matched by item text)."""
     pattern, open_mark, done_mark = _TICKS[markup]
-    ticked = {_item_key(text) for text, done in checkboxes(old, markup) if done}
+    ticked = {item_key(text) for text, done in checkboxes(old, markup) if done}
     if not ticked:
         return new
     lines = []
     for line in new.splitlines(keepends=True):
         match = pattern.match(line.rstrip("\n"))
-        if match and match["mark"] == open_mark and _item_key(match["text"]) in ticked:
+        if match and match["mark"] == open_mark and item_key(match["text"]) in ticked:
             tail = "\n" if line.endswith("\n") else ""
             line = f"{match['lead']}{done_mark}{match['rest']}{tail}"
         lines.append(line)

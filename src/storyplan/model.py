@@ -97,7 +97,9 @@ class Task(Model):
     parallel: bool = False
     ac_refs: list[str] = Field(default_factory=list)
     existing: str | None = None  # a reference to an issue this task already is
-    done: bool = False  # ticked in the story itself
+    done: bool = False  # ticked in the story, or its sub-issue is done
+    status: TaskStatus | None = None  # as its sub-issue says, once there is one
+    blocked_by: list[str] = Field(default_factory=list)  # open dependencies, by task id
     line: int = 0
 
 
@@ -183,6 +185,7 @@ class Support(Model):
 
 
 class Progress(Model):
+    summary: str = ""  # "5 of 8 tasks done · 2 in progress", from the sub-issues' states
     daily_checkpoints: list[ChecklistItem] = Field(default_factory=list)
     weekly_milestones: list[str] = Field(default_factory=list)
     success_indicators: list[ChecklistItem] = Field(default_factory=list)

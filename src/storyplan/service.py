@@ -16,6 +16,7 @@ from storyplan.graph import validate_graph
 from storyplan.model import Markup, Plan, Story, Task
 from storyplan.parse.story import parse_story
 from storyplan.ports import Child, Tracker, TrackerState
+from storyplan.progress import with_progress
 from storyplan.reconcile import Desired, Reconciled, plan_comment_body, reconcile
 from storyplan.refs import Ref
 from storyplan.render import ChildLink, Renderer
@@ -34,10 +35,13 @@ class TrackerRenderer:
 
     def __init__(self, markup: Markup, settings: Settings) -> None:
         self.renderer = Renderer(markup, settings.templates)
+        self.markup = markup
 
     def plan_text(self, plan: Plan, children: Mapping[str, Child], *, compact: bool) -> str:
         links = {task_id: ChildLink(key=c.key, url=c.url) for task_id, c in children.items()}
-        return self.renderer.plan(plan, links, compact=compact)
+        return self.renderer.plan(
+            with_progress(plan, children, self.markup), links, compact=compact
+        )
 
     def task_text(self, plan: Plan, task: Task) -> str:
         return self.renderer.task(plan, task)
