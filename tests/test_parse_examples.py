@@ -28,7 +28,7 @@ def test_login_example_has_eight_tasks_with_a_diamond() -> None:
     assert depends["T3"] == ["T1"]
     assert depends["T4"] == ["T2", "T3"]
     assert plan.notes == []
-    assert plan.overview.story_title == ""  # the title comes from the tracker, not the body
+    assert plan.overview.story_title == "Sign in with email and password"  # from the heading
     assert plan.overview.tech_lead == "Priya Natarajan"
     assert len(plan.acceptance_criteria) == 6
     assert [c.title for c in plan.checklists] == ["Definition of Done"]

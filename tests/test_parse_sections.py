@@ -236,3 +236,50 @@ def test_a_title_heading_matching_the_story_title_is_not_a_section() -> None:
         today=date(2025, 1, 1),
     )
     assert [(s.title, s.body) for s in plan.sections] == [("Saved carts", "Why: people leave.")]
+
+
+BMAD_STORY = """\
+# Story 1.2: Password reset
+
+## Status
+Draft
+
+## Story
+**As a** customer,
+**I want** to reset my password by email,
+**so that** I can get back into my account.
+
+## Acceptance Criteria
+1. A reset link is emailed within a minute.
+2. The link works once and expires after an hour.
+
+## Tasks / Subtasks
+- [ ] Task 1: Reset tokens (AC: 2)
+  - [ ] Subtask 1.1: Token table
+  - [ ] Subtask 1.2: Expiry job
+- [ ] Task 2: Reset email (AC: 1)
+  - [ ] Subtask 2.1: Template
+
+## Dev Notes
+### Testing
+Use the mail catcher.
+
+## Change Log
+| Date | Version | Description |
+|---|---|---|
+| 2025-01-02 | 0.1 | Draft |
+"""
+
+
+def test_a_bmad_story_reads_story_criteria_and_tasks() -> None:
+    plan = parse_story(
+        Story(ref="1.2", title="Story 1.2: Password reset", body=BMAD_STORY),
+        today=date(2025, 1, 1),
+    )
+    assert plan.business.user_value.startswith("**As a** customer,")
+    assert [c.refs for c in plan.acceptance_criteria] == [["1"], ["2"]]
+    assert [(t.id, t.title, t.ac_refs, t.steps) for t in plan.tasks] == [
+        ("T1", "Reset tokens", ["2"], ["Subtask 1.1: Token table", "Subtask 1.2: Expiry job"]),
+        ("T2", "Reset email", ["1"], ["Subtask 2.1: Template"]),
+    ]
+    assert [s.title for s in plan.sections] == ["Status", "Dev Notes", "Change Log"]

@@ -77,6 +77,8 @@ def _read(state: State, front: str | None) -> None:
     root = state.doc.root
     title = _title_node(root, state)
     nodes = [*title.children, *root.children[1:]] if title else root.children
+    if title and not state.plan.overview.story_title:
+        state.plan.overview.story_title = title.title
     footer = _footer(root)
     preamble = story_text(root.blocks + (title.blocks if title else []), state)
     for node in nodes:

@@ -41,7 +41,8 @@ BUILTIN: dict[str, str] = {
     "decisions": "Technical Decisions|Key Technical Decisions|Decisions|ADRs"
     "|Decisiones técnicas|Decisões técnicas|Décisions techniques|Technische Entscheidungen"
     "|技术决策|技術的決定|기술 결정",
-    "tasks": "Tasks|Task List|Subtasks|Sub-tasks|Implementation Tasks|Task Breakdown"
+    "tasks": "Tasks|Tasks / Subtasks|Task List|Subtasks|Sub-tasks|Implementation Tasks"
+    "|Task Breakdown"
     "|Development Task Breakdown|Development Tasks|Work Items|Work Breakdown|To Do|Todo"
     "|Tareas|Subtareas|Desglose de tareas|Tarefas|Subtarefas|Tâches"
     "|Sous-tâches|Aufgaben|Teilaufgaben|Arbeitspakete|任务|任务列表|子任务|任務|タスク"
@@ -148,7 +149,7 @@ class Headings:
         text = normalise(title)
         if text in self.lookup:
             return self.lookup[text]
-        for separator in (":", " - ", " — ", " \u2013 ", "(", "\uff1a"):
+        for separator in (":", " - ", " — ", " \u2013 ", "(", "\uff1a", " / "):
             head = title.split(separator, 1)[0]
             if head != title and normalise(head) in self.lookup:
                 return self.lookup[normalise(head)]

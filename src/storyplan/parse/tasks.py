@@ -28,7 +28,7 @@ LISTS = frozenset({"bullet_list", "ordered_list"})
 # Headings under a tasks section that are not tasks themselves.
 NOT_TASKS = frozenset(
     {"task_graph", "definition_of_done", "definition_of_ready", "checklist", "review_checklist"}
-    | {"dev_notes", "out_of_scope"}
+    | {"dev_notes", "out_of_scope", "acceptance_criteria", "risks"}
 )
 _GROUP = re.compile(
     r"^\W*(?:phase|stage|sprint|milestone|part|iteration|wave|epic|group|fase|etapa|étape"
