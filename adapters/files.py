@@ -173,6 +173,20 @@ class FilesTracker:
         ]
         return TrackerState(plan=plan, children=tuple(children), links=tuple(links))
 
+    def find_planned(self, project: str, label: str) -> list[str]:
+        """Every story file under the folder `project` that has a plan next to it."""
+        root = Path(project or ".")
+        if not root.is_dir():
+            raise NotFoundError(f"{project}: no such folder to look for planned stories in")
+        stories = []
+        for plan in sorted(root.rglob(f"*{self.settings.plan_suffix}")):
+            stem = plan.name[: -len(self.settings.plan_suffix)]
+            for candidate in sorted(plan.parent.glob(f"{stem}.*")):
+                if candidate != plan and candidate.suffix in (".md", ".markdown", ".jira", ".txt"):
+                    stories.append(str(candidate))
+                    break
+        return stories
+
     # -- writing ----------------------------------------------------------------------------
     def _edit(self, story: Story, key: str, edit: Any) -> Child:
         path = self._child_path(story, key)

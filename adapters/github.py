@@ -175,7 +175,7 @@ class GithubTracker:
         self.obsolete_label = "storyplan:obsolete"
         self._repos: dict[str, Repository.Repository] = {}
         self._issues: dict[str, Issue.Issue] = {}  # child key → issue, to link by id
-        self._story_issue: Issue.Issue | None = None
+        self._stories: dict[str, Issue.Issue] = {}  # story ref → its issue
         self._recent: list[Issue.Issue] | None = None
 
     # -- helpers ----------------------------------------------------------------------------
@@ -214,10 +214,10 @@ class GithubTracker:
         )
 
     def _story(self, story: Story) -> Issue.Issue:
-        if self._story_issue is None:
+        if story.ref not in self._stories:
             ref = parse_ref(story.ref, "github")
-            self._story_issue = self._repo(ref.project).get_issue(int(ref.number))
-        return self._story_issue
+            self._stories[story.ref] = self._repo(ref.project).get_issue(int(ref.number))
+        return self._stories[story.ref]
 
     # -- reading ----------------------------------------------------------------------------
     def fetch_story(self, ref: str) -> Story:
@@ -227,7 +227,7 @@ class GithubTracker:
             issue.update()  # the one GET that reads the story
             if issue.pull_request is not None:
                 raise NotFoundError(f"{parsed.key} is a pull request, not an issue")
-        self._story_issue = issue
+        self._stories[parsed.key] = issue
         return Story(
             ref=parsed.key,
             title=issue.title,
@@ -272,6 +272,12 @@ class GithubTracker:
             links=tuple(links),
             story_labels=tuple(story.labels),
         )
+
+    def find_planned(self, project: str, label: str) -> list[str]:
+        """Every story in `project` (owner/repo) that carries storyplan's label, all pages."""
+        query = f'repo:{project} is:issue label:"{label}"'
+        with translate(f"search {project} for stories labelled {label}", self.host):
+            return [self._key(issue) for issue in self.gh.search_issues(query)]
 
     # -- writing ----------------------------------------------------------------------------
     def _recent_children(self, story: Story, refresh: bool = False) -> dict[str, Issue.Issue]:

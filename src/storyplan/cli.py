@@ -10,14 +10,17 @@ from dataclasses import dataclass
 from functools import wraps
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from storyplan import __version__
-from storyplan.errors import ConfigError, PlanError, Problem, StoryplanError
+from storyplan.errors import CapabilityError, ConfigError, PlanError, Problem, StoryplanError
 from storyplan.redact import redact
+
+if TYPE_CHECKING:
+    from storyplan.refs import TrackerName
 
 app = typer.Typer(
     name="storyplan",
@@ -267,6 +270,109 @@ def apply(
         out.print(json.dumps(report_dict(report), indent=2), markup=False)
     else:
         print_report(out, report)
+
+
+def _scope(text: str, default: TrackerName | None) -> tuple[TrackerName, str]:
+    """`github:octo/shop`, `files:stories` or a bare project → (tracker, project)."""
+    from storyplan.refs import TRACKERS
+
+    prefix, sep, rest = text.partition(":")
+    for name in TRACKERS:
+        if sep and prefix == name:
+            return name, rest
+    if Path(text).is_dir():
+        return "files", text
+    return default or "github", text
+
+
+@app.command()
+@handles_errors
+def sync(
+    refs: Annotated[
+        list[str] | None,
+        typer.Argument(help="A story, or with --all the scopes to search (github:owner/repo)."),
+    ] = None,
+    all_stories: Annotated[
+        bool, typer.Option("--all", help="Every planned story in the scopes (or [sync] scopes).")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change.")] = False,
+    json_output: JsonOption = False,
+    tracker: TrackerOption = None,
+    base_url: BaseUrlOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Tick the plan's checklists from the sub-issues' progress; never creates sub-issues.
+
+    Example: storyplan sync octo/shop#42      storyplan sync --all github:octo/shop
+    """
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from storyplan.compose import make_tracker
+    from storyplan.refs import Ref, parse_ref
+    from storyplan.sync import SyncResult, sync_all
+
+    settings = _settings(config, tracker=tracker)
+    if all_stories:
+        scopes = refs or settings.sync.scopes
+        if not scopes:
+            raise ConfigError(
+                "sync --all needs scopes to search: give them (github:owner/repo, "
+                "files:stories) or set [sync] scopes in the config"
+            )
+        stories: list[Ref] = []
+        for scope in scopes:
+            name, project = _scope(scope, settings.tracker)
+            backend = make_tracker(settings, Ref(name, project, ""), base_url=base_url)
+            finder = getattr(backend, "find_planned", None)
+            if finder is None:
+                raise CapabilityError(f"the {name} tracker cannot search for planned stories")
+            stories.extend(
+                parse_ref(f"{name}:{key}") for key in finder(project, settings.labels.story)
+            )
+    else:
+        if not refs or len(refs) != 1:
+            raise ConfigError("sync takes one story, or --all with scopes to search")
+        stories = [parse_ref(refs[0], settings.tracker)]
+
+    def tracker_for(ref: Ref) -> Any:
+        return make_tracker(settings, ref, base_url=base_url)
+
+    if not all_stories:
+        from storyplan.sync import sync_story
+
+        results = [sync_story(tracker_for(stories[0]), stories[0], settings, dry_run=dry_run)]
+    elif json_output or not out.is_terminal:
+        results = sync_all(stories, tracker_for, settings, dry_run=dry_run)
+    else:
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("syncing", total=len(stories))
+
+            def advance(result: SyncResult) -> None:
+                bar.advance(task)
+
+            results = sync_all(stories, tracker_for, settings, dry_run=dry_run, on_result=advance)
+    counts = {name: 0 for name in ("updated", "unchanged", "needs apply", "not planned", "failed")}
+    for result in results:
+        counts[result.outcome] += 1
+    if json_output:
+        rows = [result.__dict__ for result in results]
+        out.print(
+            json.dumps({"checked": len(results), **counts, "stories": rows}, indent=2), markup=False
+        )
+    else:
+        verb = "would update" if dry_run else "updated"
+        table = Table(title=f"sync: {len(results)} story(ies) checked", title_justify="left")
+        for column in ("story", "outcome", "detail"):
+            table.add_column(column)
+        for result in results:
+            if result.outcome != "unchanged" or not all_stories:
+                outcome = verb if result.outcome == "updated" else result.outcome
+                table.add_row(result.story, outcome, result.detail or "")
+        out.print(table)
+        out.print(", ".join(f"{n} {name}" for name, n in counts.items() if n) or "nothing found")
+    if counts["failed"]:
+        raise typer.Exit(1)
 
 
 @app.command()

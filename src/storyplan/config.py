@@ -36,6 +36,13 @@ class Labels(BaseModel):
     obsolete: str = "storyplan:obsolete"
 
 
+class SyncSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Where `sync --all` looks for planned stories: "github:owner/repo", "files:stories", ...
+    scopes: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """Every setting; `config.example.toml` shows each with a comment."""
 
@@ -49,6 +56,7 @@ class Settings(BaseSettings):
     labels: Labels = Field(default_factory=Labels)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     prune: bool = False
+    sync: SyncSettings = Field(default_factory=SyncSettings)
     files: dict[str, Any] = Field(default_factory=dict)
     github: dict[str, Any] = Field(default_factory=dict)
     gitlab: dict[str, Any] = Field(default_factory=dict)

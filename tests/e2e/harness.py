@@ -48,6 +48,13 @@ class Harness(Protocol):
     def clear_faults(self) -> None: ...
 
 
+class Progressing(Harness, Protocol):
+    """A harness that can also play a developer: close a sub-issue, tick a box in it."""
+
+    def close_child(self, task_id: str) -> None: ...
+    def tick_in_child(self, task_id: str, text: str) -> None: ...
+
+
 def run_cli(*args: str) -> int:
     return main(list(args))
 
@@ -108,6 +115,19 @@ class FilesHarness:
 
     def obsolete_notes(self, task_id: str) -> int:
         return int(self.children()[task_id].obsolete)
+
+    def close_child(self, task_id: str) -> None:
+        from storyplan.adapters.files import join_front_matter, split_front_matter
+
+        path = self.root / "login.tasks" / f"{task_id}.md"
+        data, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
+        data["status"] = "done"
+        path.write_text(join_front_matter(data, body), encoding="utf-8")
+
+    def tick_in_child(self, task_id: str, text: str) -> None:
+        body = self.children()[task_id].body
+        assert f"- [ ] {text}" in body
+        self.set_child_body(task_id, body.replace(f"- [ ] {text}", f"- [x] {text}", 1))
 
     def _files(self) -> dict[Path, tuple[int, str]]:
         paths = [self.root / "login.plan.md", *self._task_files()]
@@ -222,6 +242,17 @@ class GithubHarness:
         return sum(
             "removed from the plan" in c.body for c in self.fake.comments_on("octo/shop", number)
         )
+
+    def close_child(self, task_id: str) -> None:
+        number = int(self.children()[task_id].key.lstrip("#"))
+        with self.fake.lock:
+            issue = self.fake.issue("octo/shop", number)
+            issue.state, issue.state_reason = "closed", "completed"
+
+    def tick_in_child(self, task_id: str, text: str) -> None:
+        body = self.children()[task_id].body
+        assert f"- [ ] {text}" in body
+        self.set_child_body(task_id, body.replace(f"- [ ] {text}", f"- [x] {text}", 1))
 
     def mark(self) -> None:
         self._mark = len(self.fake.log)

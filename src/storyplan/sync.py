@@ -1,0 +1,82 @@
+"""Progress sync: bring a planned story's plan comment in step with its sub-issues.
+
+sync never creates or relinks sub-issues; when the story's plan changed since the last
+apply it says so and leaves the story for apply. It writes at most the one plan comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from storyplan import markers
+from storyplan.config import Settings
+from storyplan.errors import PlanError, StoryplanError
+from storyplan.execute import execute
+from storyplan.ports import LabelStory, Tracker, UpsertPlan
+from storyplan.reconcile import Reconciled
+from storyplan.refs import Ref
+from storyplan.service import prepare
+
+Outcome = Literal["updated", "unchanged", "needs apply", "not planned", "failed"]
+
+
+class Searchable(Protocol):
+    def find_planned(self, project: str, label: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    story: str
+    outcome: Outcome
+    detail: str = ""
+    plan_url: str | None = None
+
+
+def sync_story(tracker: Tracker, ref: Ref, settings: Settings, *, dry_run: bool) -> SyncResult:
+    """Sync one story; raises the tracker's errors (sync_all reports and goes on)."""
+    prepared = prepare(tracker, ref, settings)
+    state = prepared.state
+    if state.plan is None:
+        return SyncResult(ref.key, "not planned", "no plan comment yet; run apply")
+    if markers.managed(state.plan.body, tracker.markup) is None:
+        raise PlanError(
+            f"the plan comment on {ref.key} has lost storyplan's begin/end markers; "
+            "restore them or delete the comment and run apply"
+        )
+    changes = prepared.reconciled.changes
+    structural = [c for c in changes if not isinstance(c, UpsertPlan | LabelStory)]
+    if structural:
+        kinds = sorted({c.kind.replace("_", " ") for c in structural})
+        detail = f"the plan changed since the last apply ({', '.join(kinds)}); run apply"
+        return SyncResult(ref.key, "needs apply", detail, state.plan.url)
+    upserts = [c for c in changes if isinstance(c, UpsertPlan)]
+    if not upserts:
+        return SyncResult(ref.key, "unchanged", "", state.plan.url)
+    if dry_run:
+        return SyncResult(ref.key, "updated", "would update the plan comment", state.plan.url)
+    only_plan = Reconciled(changes=list(upserts), matched=prepared.reconciled.matched)
+    report = execute(tracker, prepared.story, prepared.desired, state, only_plan)
+    url = report.plan.url if report.plan else state.plan.url
+    return SyncResult(ref.key, "updated", "plan comment updated", url)
+
+
+def sync_all(
+    refs: Iterable[Ref],
+    tracker_for: Callable[[Ref], Tracker],
+    settings: Settings,
+    *,
+    dry_run: bool,
+    on_result: Callable[[SyncResult], None] = lambda result: None,
+) -> list[SyncResult]:
+    """Sync every story; one that fails is reported and skipped, the others still sync."""
+    results = []
+    for ref in refs:
+        try:
+            result = sync_story(tracker_for(ref), ref, settings, dry_run=dry_run)
+        except StoryplanError as error:
+            result = SyncResult(ref.key, "failed", str(error))
+        results.append(result)
+        on_result(result)
+    return results
