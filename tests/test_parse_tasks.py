@@ -234,6 +234,12 @@ def test_an_opening_checklist_is_the_tasks_when_there_is_no_tasks_section() -> N
     assert [s.title for s in plan.sections] == ["Notes", "Description"]
 
 
+def test_an_opening_checklist_is_not_tasks_when_a_tasks_section_exists() -> None:
+    plan = parse("- [ ] Designs approved\n\n## Tasks\nTo be refined.\n")
+    assert plan.tasks == []
+    assert [s.title for s in plan.sections] == ["Tasks", "Description"]
+
+
 def test_plain_list_in_a_tasks_section_is_tasks() -> None:
     plan = parse("## Implementation Tasks\n1. Add model\n2. Add API (after Task 1)\n")
     assert [(t.id, t.depends_on) for t in plan.tasks] == [("T1", []), ("T2", ["T1"])]

@@ -151,7 +151,7 @@ def _tasks(value: Any, state: State, line: int, what: str) -> None:
         if index is None:
             task_id = ref.text if re.fullmatch(r"T\d+", ref.text) else normalise_id(key)
             task = Task(id=task_id, number=len(ids) + 1, title="", line=line)
-            state.drafts.append(Draft(task=task, explicit=True))
+            state.drafts.append(Draft(task=task))
             index = len(ids)
         draft = state.drafts[index]
         depends = fields.pop("depends_on", None)

@@ -13,7 +13,7 @@ from storyplan.parse.state import State
 def number_tasks(state: State) -> None:
     """Order tasks as written, give each its number and id, and report duplicate ids."""
     state.drafts.sort(key=lambda d: d.task.line)
-    written: dict[str, int] = {}
+    written: dict[str, int] = {}  # id → position of the task that wrote it first
     for position, draft in enumerate(state.drafts, start=1):
         task = draft.task
         task.number = position
@@ -26,9 +26,9 @@ def number_tasks(state: State) -> None:
         if not task.id and draft.label is not None:
             task.id = f"T{draft.label}"
         if task.id:
-            first = written.setdefault(task.id.upper(), task.line)
-            if first != task.line:
-                first_line = state.original(first)
+            first = written.setdefault(task.id.upper(), position)
+            if first != position:
+                first_line = state.original(state.drafts[first - 1].task.line)
                 state.problem(
                     f"duplicate task id {task.id} (first at line {first_line})", task.line
                 )

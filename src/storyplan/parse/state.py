@@ -20,7 +20,6 @@ class Draft:
 
     task: Task
     label: int | None = None  # N of a "Task N" title
-    explicit: bool = False  # the story wrote this task's id
     refs: list[Ref] = field(default_factory=list)  # dependencies, resolved in finish.py
     description: list[str] = field(default_factory=list)
 

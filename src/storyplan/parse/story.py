@@ -85,7 +85,7 @@ def _read(state: State, front: str | None) -> None:
         read_node(node, state)
     for block in state.doc.tasklists:
         read_tasklist(block, state)
-    if not state.drafts:  # a story without a tasks section: its opening checklist is the tasks
+    if not state.looked:  # a story without a tasks section: its opening checklist is the tasks
         for piece in [p for p in preamble if any(i.checked is not None for i in p.items)]:
             state.looked.append(f"the checklist at line {piece.line}")
             state.drafts.extend(task_from_item(item, state) for item in piece.items)

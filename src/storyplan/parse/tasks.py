@@ -102,7 +102,7 @@ def _draft(head: Head, line: int) -> Draft:
         ac_refs=head.ac_refs,
         line=line,
     )
-    return Draft(task=task, label=head.label, explicit=head.id is not None, refs=list(head.refs))
+    return Draft(task=task, label=head.label, refs=list(head.refs))
 
 
 def task_from_heading(node: Node, state: State) -> Draft:
@@ -225,13 +225,13 @@ def _set(draft: Draft, key: str, value: str, items: list[Item]) -> None:
     listed = "\n".join(f"- {t}" for t in texts)
     joined = "\n".join(p for p in (value, listed) if p)
     if key == "id" and value:
-        task.id, draft.explicit = normalise_id(value), True
+        task.id = normalise_id(value)
     elif key == "description":
         draft.description.append(joined)
     elif key == "notes":
         task.notes = "\n\n".join(p for p in (task.notes, joined) if p)
     elif key == "files":
-        task.files.extend(split_list(value) + [_code_or_text(t) for t in texts])
+        task.files.extend(split_list(value) + [f for t in texts for f in _files(t)])
     elif key in {"technologies", "patterns"}:
         getattr(task, key).extend(split_list(value) + [p for t in texts for p in split_list(t)])
     elif key == "depends_on":
@@ -257,6 +257,7 @@ def _add_criteria(task: Task, value: str, items: list[Item]) -> None:
             )
 
 
-def _code_or_text(text: str) -> str:
+def _files(text: str) -> list[str]:
+    """A file list item: its code span ("`a.py` — new module"), else its comma-separated parts."""
     code = re.match(r"`([^`]+)`", text)
-    return code.group(1) if code else text.strip()
+    return [code.group(1)] if code else split_list(text)
