@@ -1,0 +1,53 @@
+"""Requests of `storyplan sync --all` against the fake GitHub: 100 planned stories of 8
+tasks each, of which 10 progressed (a sub-issue closed). Prints reads and writes per story.
+
+Run from the repository root: python benchmarks/sync_requests.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from storyplan.cli import main as cli
+from tests.e2e.harness import github_harness
+from tests.e2e.stories import diamond, story_text
+
+STORIES, CHANGED = 100, 10
+
+
+def main() -> int:
+    with github_harness() as gh, contextlib.redirect_stdout(io.StringIO()):
+        fake = gh.fake
+        numbers = []
+        for index in range(STORIES):
+            issue = fake.add_issue("octo/shop", f"Story {index}", story_text(diamond(8)))
+            numbers.append(issue.number)
+            if cli(["apply", f"octo/shop#{issue.number}"]) != 0:
+                raise SystemExit("seeding failed")
+        for number in numbers[:CHANGED]:
+            child = fake.sub_issues("octo/shop", number)[0]
+            with fake.lock:
+                child.state, child.state_reason = "closed", "completed"
+        fake.clear_log()
+        start = time.perf_counter()
+        code = cli(["sync", "--all", "github:octo/shop", "--json"])
+        elapsed = time.perf_counter() - start
+        reads, writes = len(fake.reads()), len(fake.writes())
+    if code != 0:
+        print(f"sync --all failed with exit code {code}", file=sys.stderr)
+        return 1
+    print(f"\nsync --all, GitHub: {STORIES} stories x 8 tasks, {CHANGED} progressed")
+    print(f"reads  {reads:>5}  ({reads / STORIES:.1f} per story)")
+    print(f"writes {writes:>5}  ({writes / STORIES:.2f} per story; one per changed story)")
+    print(f"wall   {elapsed:>5.2f} s ({1000 * elapsed / STORIES:.0f} ms per story, loopback)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
