@@ -43,6 +43,7 @@ from storyplan.ports import (
     Change,
     Child,
     CloseChild,
+    CloseStory,
     CreateChild,
     LabelStory,
     Limits,
@@ -389,6 +390,10 @@ class GithubTracker:
             return Applied(
                 plan=PlanComment(key=str(comment.id), body=change.body, url=comment.html_url)
             )
+        if isinstance(change, CloseStory):
+            with translate(f"close {story.ref}", self.host):
+                self._story(story).edit(state="closed", state_reason="completed")
+            return Applied()
         if isinstance(change, LabelStory):
             with translate(f"label {story.ref}", self.host):
                 self._story(story).add_to_labels(change.label)

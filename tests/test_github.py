@@ -240,3 +240,32 @@ def test_errors_are_one_sentence_with_their_exit_code(
     assert "Traceback" not in err
     assert "ghp_wrongwrongwrong" not in out + err
     assert os.environ.get("GITHUB_TOKEN", "") not in ("", *[]) or setup == "no-token"
+
+
+@pytest.mark.parametrize("mode", ["label", "close"])
+def test_sync_labels_or_closes_a_story_once_every_task_is_done_when_asked(
+    fake: FakeGithub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+) -> None:
+    ref = story(fake, diamond(4))
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    monkeypatch.setenv("STORYPLAN_SYNC__WHEN_DONE", mode)
+    children = fake.sub_issues("octo/shop", number)
+    for child in children[:3]:
+        child.state, child.state_reason = "closed", "completed"
+    assert run(capsys, "sync", ref)[0] == 0
+    assert fake.issue("octo/shop", number).state == "open"
+    assert "storyplan:done" not in fake.issue("octo/shop", number).labels
+    children[3].state, children[3].state_reason = "closed", "completed"
+    assert run(capsys, "sync", ref)[0] == 0
+    story_issue = fake.issue("octo/shop", number)
+    if mode == "label":
+        assert "storyplan:done" in story_issue.labels
+    else:
+        assert (story_issue.state, story_issue.state_reason) == ("closed", "completed")
+    fake.clear_log()
+    assert run(capsys, "sync", ref)[0] == 0
+    assert fake.writes() == []

@@ -10,7 +10,7 @@ import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -41,6 +41,9 @@ class SyncSettings(BaseModel):
 
     # Where `sync --all` looks for planned stories: "github:owner/repo", "files:stories", ...
     scopes: list[str] = Field(default_factory=list)
+    # When every task of a story is done: "nothing", "label" it with done_label, or "close" it.
+    when_done: Literal["nothing", "label", "close"] = "nothing"
+    done_label: str = "storyplan:done"
 
 
 class Settings(BaseSettings):

@@ -36,6 +36,7 @@ VERBS = {
     "close_child": "closed",
     "upsert_plan": "plan",
     "label_story": "labelled",
+    "close_story": "story closed",
 }
 
 

@@ -136,6 +136,12 @@ class LabelStory(Frozen):
     label: str
 
 
+class CloseStory(Frozen):
+    """Close the story as completed (sync, when every task is done and config asks for it)."""
+
+    kind: Literal["close_story"] = "close_story"
+
+
 Change = Annotated[
     CreateChild
     | AttachChild
@@ -145,7 +151,8 @@ Change = Annotated[
     | MarkObsolete
     | CloseChild
     | UpsertPlan
-    | LabelStory,
+    | LabelStory
+    | CloseStory,
     Field(discriminator="kind"),
 ]
 

@@ -15,6 +15,7 @@ from storyplan.ports import (
     AttachChild,
     Change,
     CloseChild,
+    CloseStory,
     CreateChild,
     LabelStory,
     MarkObsolete,
@@ -50,6 +51,8 @@ def describe(change: Change) -> tuple[str, str, str]:
         return "close", f"{change.task_id} ({change.key})", "closed as not planned"
     if isinstance(change, UpsertPlan):
         return ("update" if change.key else "create"), "plan", f"{len(change.body):,} characters"
+    if isinstance(change, CloseStory):
+        return "close", "story", "every task is done"
     if isinstance(change, LabelStory):
         return "label", "story", change.label
     raise AssertionError(change)

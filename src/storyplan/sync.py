@@ -14,10 +14,11 @@ from storyplan import markers
 from storyplan.config import Settings
 from storyplan.errors import PlanError, StoryplanError
 from storyplan.execute import execute
-from storyplan.ports import LabelStory, Tracker, UpsertPlan
+from storyplan.ports import Change, CloseStory, LabelStory, Tracker, UpsertPlan
+from storyplan.progress import FINISHED
 from storyplan.reconcile import Reconciled
 from storyplan.refs import Ref
-from storyplan.service import prepare
+from storyplan.service import Prepared, prepare
 
 Outcome = Literal["updated", "unchanged", "needs apply", "not planned", "failed"]
 
@@ -51,15 +52,32 @@ def sync_story(tracker: Tracker, ref: Ref, settings: Settings, *, dry_run: bool)
         kinds = sorted({c.kind.replace("_", " ") for c in structural})
         detail = f"the plan changed since the last apply ({', '.join(kinds)}); run apply"
         return SyncResult(ref.key, "needs apply", detail, state.plan.url)
-    upserts = [c for c in changes if isinstance(c, UpsertPlan)]
+    upserts: list[Change] = [c for c in changes if isinstance(c, UpsertPlan)]
+    upserts.extend(_when_done(prepared, settings))
     if not upserts:
         return SyncResult(ref.key, "unchanged", "", state.plan.url)
     if dry_run:
         return SyncResult(ref.key, "updated", "would update the plan comment", state.plan.url)
-    only_plan = Reconciled(changes=list(upserts), matched=prepared.reconciled.matched)
+    only_plan = Reconciled(changes=upserts, matched=prepared.reconciled.matched)
     report = execute(tracker, prepared.story, prepared.desired, state, only_plan)
     url = report.plan.url if report.plan else state.plan.url
     return SyncResult(ref.key, "updated", "plan comment updated", url)
+
+
+def _when_done(prepared: Prepared, settings: Settings) -> list[Change]:
+    """The story's own label or closing, when config asks for it and every task is done."""
+    mode = settings.sync.when_done
+    children = prepared.reconciled.matched
+    tasks = prepared.plan.tasks
+    if mode == "nothing" or not tasks or any(t.id not in children for t in tasks):
+        return []
+    if not all(children[t.id].status in FINISHED for t in tasks):
+        return []
+    if mode == "label" and settings.sync.done_label not in prepared.story.labels:
+        return [LabelStory(label=settings.sync.done_label)]
+    if mode == "close" and prepared.story.state == "open":
+        return [CloseStory()]
+    return []
 
 
 def sync_all(
