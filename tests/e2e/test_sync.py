@@ -10,6 +10,7 @@ import pytest
 from tests.e2e.harness import HARNESSES, Progressing, run_cli
 from tests.e2e.stories import TaskSpec, diamond, story_text
 
+
 @pytest.fixture(params=sorted(HARNESSES))
 def harness(request: pytest.FixtureRequest) -> Iterator[Progressing]:
     with HARNESSES[request.param]() as tracker:
