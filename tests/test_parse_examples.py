@@ -69,3 +69,16 @@ def test_jira_problem_lines_point_at_the_original_text() -> None:
     with pytest.raises(PlanError) as err:
         parse_story(story)
     assert str(err.value) == "J-1:8: duplicate task id T1 (first at line 5)"
+
+
+def test_jira_icon_ticks_are_checkboxes() -> None:
+    body = (
+        "h2. Tasks\n* (/) Store tokens\n* (x) List cards\n\n"
+        "h2. Definition of Done\n* (/) Reviewed\n"
+    )
+    plan = parse_story(Story(ref="J-2", title="J", body=body, markup="jira"))
+    assert [(t.title, t.done) for t in plan.tasks] == [
+        ("Store tokens", True),
+        ("List cards", False),
+    ]
+    assert [(i.text, i.checked) for i in plan.checklists[0].items] == [("Reviewed", True)]

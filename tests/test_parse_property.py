@@ -111,11 +111,13 @@ JIRA = st.lists(
                 "{noformat}",
                 "*bold*: v",
                 "{{code}}",
+                "* (/) done",
+                "** (x) todo",
             ]
         ),
-        TEXT,
+        st.text(max_size=30),  # jira2markdown is slow: short lines keep the test quick
     ),
-    max_size=12,
+    max_size=10,
 ).map("\n".join)
 
 
@@ -141,7 +143,7 @@ def test_any_markdown_gives_a_plan_or_a_plan_error(body: str, title: str) -> Non
     outcome(Story(ref="S-1", title=title, body=body, source="story.md"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=st.one_of(JIRA, st.text(max_size=200)))
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.one_of(JIRA, st.text(max_size=120)))
 def test_any_jira_markup_gives_a_plan_or_a_plan_error(body: str) -> None:
     outcome(Story(ref="J-1", title="J", body=body, markup="jira"))

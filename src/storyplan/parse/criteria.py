@@ -17,6 +17,7 @@ _NUMBERED = re.compile(
     r"^\s*(?:\*\*|__)?AC\s*[-#]?\s*(\d{1,9})(?:\*\*|__)?\s*[:.)\-\u2013—]\s*(?:\*\*|__)?\s*",
     re.IGNORECASE,
 )
+_SUFFIX = re.compile(r"\s*\(AC\s*[-#]?\s*(\d{1,9})\)\s*$", re.IGNORECASE)  # "… (AC3)" as rendered
 _GHERKIN = re.compile(
     r"^\s*(?:\*\*|__)?(?:scenario|scenario outline|given|when|then|and|but|dado|cuando|entonces"
     r"|dada|quando|então|étant donné|soit|quand|alors|angenommen|gegeben sei|wenn|dann"
@@ -99,9 +100,11 @@ def _with_children(item: Item) -> str:
 
 def _add(state: State, text: str, checked: bool, line: int) -> None:
     items = state.plan.acceptance_criteria
-    match = _NUMBERED.match(text)
+    match = _NUMBERED.match(text) or _SUFFIX.search(text)
     number = int(match.group(1)) if match else len(items) + 1
-    text = " ".join(text[match.end() :].split()) if match else " ".join(text.split())
+    if match:
+        text = text[: match.start()] + text[match.end() :]
+    text = " ".join(text.split())
     if text:
         items.append(ChecklistItem(text=text, checked=checked, refs=[str(number)], line=line))
 

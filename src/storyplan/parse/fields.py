@@ -41,6 +41,7 @@ TASK_FIELDS = field_table(
     "patterns: Design Patterns|Patterns|Pattern;"
     "steps: Steps|Implementation Steps|Sub-steps|Subtasks|Pasos|Passos|Étapes|Schritte"
     "|步骤|手順|단계;"
+    "ac_refs: Story Acceptance Criteria|Serves|AC Refs|Acceptance Criteria Served;"
     "acceptance_criteria: Acceptance Criteria|AC|ACs|Done when|Criterios de aceptación"
     "|Critérios de aceitação|Critères d'acceptation|Akzeptanzkriterien|验收标准|受け入れ基準"
     "|인수 조건;"

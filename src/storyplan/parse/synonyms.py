@@ -25,7 +25,8 @@ BUILTIN: dict[str, str] = {
     "|Valeur métier|Geschäftswert|Mehrwert|业务价值|商业价值|ビジネス価値|비즈니스 가치",
     "success_criteria": "Success Criteria|Success Metrics|KPIs|Metrics|Criterios de éxito"
     "|Critérios de sucesso|Critères de succès|Erfolgskriterien|成功标准|成功基準|성공 기준",
-    "acceptance_criteria": "Acceptance Criteria|Acceptance Criterion|AC|ACs|Acceptance Tests"
+    "acceptance_criteria": "Acceptance Criteria|Story Acceptance Criteria|Acceptance Criterion|AC"
+    "|ACs|Acceptance Tests"
     "|Scenarios|Criterios de aceptación|Critérios de aceitação|Critérios de aceite"
     "|Critères d'acceptation|Critères d'acceptance|Akzeptanzkriterien|Abnahmekriterien"
     "|验收标准|验收条件|受け入れ基準|受入基準|인수 조건|인수 기준|수락 기준",

@@ -48,15 +48,21 @@ def read_tasks(node: Node, state: State, other: Callable[[Node], None]) -> None:
     kinds = [(child, _kind(child, state)) for child in node.children]
     heading_tasks = any(kind == "task" for _, kind in kinds)
     leftover: list[Block] = []
+    index: list[Item] = []  # a checklist naming the heading tasks below it, as storyplan renders
     for block in node.blocks:
+        items = items_of(block, state.doc)
         if block.kind in LISTS and not heading_tasks:
-            state.drafts.extend(task_from_item(i, state) for i in items_of(block, state.doc))
+            state.drafts.extend(task_from_item(i, state) for i in items)
+        elif items and all(head_of(i.text).id or head_of(i.text).label for i in items):
+            index.extend(items)
         else:
             leftover.append(block)
     state.keep_blocks(node, leftover)
     for child, kind in kinds:
         if kind == "task":
-            state.drafts.append(task_from_heading(child, state))
+            draft = task_from_heading(child, state)
+            draft.task.done = any(_names(i, draft) and i.checked for i in index)
+            state.drafts.append(draft)
         elif kind == "group":
             read_tasks(child, state, other)
             state.looked.pop()
@@ -90,6 +96,13 @@ def _kind(node: Node, state: State) -> str:
     if _GROUP.match(node.title) and (listed or node.children):
         return "group"
     return "task"
+
+
+def _names(item: Item, draft: Draft) -> bool:
+    head = head_of(item.text)
+    if head.id is not None:
+        return head.id == draft.task.id
+    return head.label is not None and head.label == draft.label
 
 
 def _draft(head: Head, line: int) -> Draft:
@@ -240,6 +253,9 @@ def _set(draft: Draft, key: str, value: str, items: list[Item]) -> None:
         task.steps.extend(([value] if value else []) + texts)
     elif key == "acceptance_criteria":
         _add_criteria(task, value, _flat(items))
+    elif key == "ac_refs":
+        found = [str(int(n)) for t in (value, *texts) for n in re.findall(r"\d{1,9}", t)]
+        task.ac_refs = list(dict.fromkeys([*task.ac_refs, *found]))
     elif key in {"unit", "integration", "manual"}:
         setattr(task.testing, key, joined)
     elif key == "estimate":
