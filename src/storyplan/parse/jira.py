@@ -1,9 +1,5 @@
 """Jira wiki markup → Markdown (via jira2markdown), with a map from converted lines back to the
 original ones so that problems and task lines still point into the text a person wrote.
-
-The map is an approximation: conversion keeps most lines one to one but adds or removes some
-(a table gains a separator row, `{code}` fences move). Lines whose words survive conversion map
-exactly; any other line maps to the line after the nearest preceding matched one.
 """
 
 from __future__ import annotations
@@ -39,7 +35,12 @@ def _key(line: str) -> str:
 
 
 def line_map(original: list[str], converted: list[str]) -> Callable[[int], int]:
-    """A function from a 1-based converted line to the 1-based original line it came from."""
+    """A function from a 1-based converted line to the 1-based original line it came from.
+
+    An approximation: conversion keeps most lines one to one but adds or removes some (a table
+    gains a separator row, `{code}` fences move). Lines whose words survive conversion map
+    exactly; any other line keeps its distance from the nearest matched line above it.
+    """
     matcher = SequenceMatcher(
         None, [_key(x) for x in converted], [_key(x) for x in original], autojunk=False
     )
