@@ -53,6 +53,26 @@ def test_heading_matching_ignores_case_numbering_emoji_and_punctuation(heading: 
     assert [t.title for t in parse(f"{heading}\n- [ ] one\n").tasks] == ["one"]
 
 
+def test_several_sections_ending_in_a_known_word_are_all_read() -> None:
+    plan = parse(
+        "## Backend Tasks\n- [ ] API\n\n## Frontend tasks\n- [ ] Form\n\n"
+        "## Security Risks\n- Token theft\n\n## Task Owners\nAna.\n"
+    )
+    assert [t.title for t in plan.tasks] == ["API", "Form"]
+    assert [r.risk for r in plan.risks] == ["Token theft"]
+    assert [s.title for s in plan.sections] == ["Task Owners"]
+
+
+def test_task_headings_outside_a_tasks_section_are_tasks() -> None:
+    plan = parse(
+        "## Task 1: Schema\nFiles: a.sql\n\n## Plan\n### Task 2: API\nDepends on: Task 1\n"
+    )
+    assert [(t.id, t.files, t.depends_on) for t in plan.tasks] == [
+        ("T1", ["a.sql"], []),
+        ("T2", [], ["T1"]),
+    ]
+
+
 def test_extra_synonyms_extend_the_built_in_headings() -> None:
     body = "## Arbeitsvorrat\n- [ ] eins\n\n## Gefahren\n- Ausfall\n"
     plan = parse(body, synonyms={"tasks": ["Arbeitsvorrat"], "risks": ["Gefahren"]})

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from storyplan.parse.criteria import read_checklist, read_criteria
+from storyplan.parse.heads import head_of
 from storyplan.parse.risks import read_challenges, read_risks
 from storyplan.parse.slots import SLOTS, TABLES, Piece, keep, put, read_fields, read_slot
 from storyplan.parse.state import State
-from storyplan.parse.tasks import read_tasks
+from storyplan.parse.tasks import read_tasks, task_from_heading
 from storyplan.parse.tree import Block, Node
 
 _AS_A = re.compile(
@@ -30,8 +31,11 @@ def read_node(node: Node, state: State) -> None:
         read_node(child, state)
 
     key = state.headings.classify(node.title)
+    if key is None and _names_task(node.title):
+        state.drafts.append(task_from_heading(node, state))  # "## Task 3: …" outside a section
+        return
     if key is None:
-        if any(state.headings.classify(n.title) for n in node.walk()[1:]):
+        if any(state.headings.classify(n.title) or _names_task(n.title) for n in node.walk()[1:]):
             state.keep_blocks(node, node.blocks)
             for child in node.children:
                 read_node(child, state)
@@ -61,6 +65,11 @@ def read_node(node: Node, state: State) -> None:
     elif key in SLOTS:
         read_slot(node, key, state)
         _children(node, state)
+
+
+def _names_task(title: str) -> bool:
+    head = head_of(title)
+    return head.label is not None or bool(re.fullmatch(r"T\d+|TASK-\d+", head.id or ""))
 
 
 def _children(node: Node, state: State) -> None:

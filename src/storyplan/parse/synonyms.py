@@ -116,6 +116,9 @@ BUILTIN: dict[str, str] = {
 }
 
 SECTION_KEYS = tuple(BUILTIN)
+# Keys a heading may also end with ("Backend Tasks", "Security Risks"): several such sections
+# are common, and the words before the key only say which part of the work they cover.
+_SUFFIX_KEYS = frozenset({"tasks", "risks", "acceptance_criteria", "checklist", "testing"})
 
 _CJK_NUMERALS = frozenset("一二三四五六七八九十百")
 
@@ -154,4 +157,9 @@ class Headings:
             head = title.split(separator, 1)[0]
             if head != title and normalise(head) in self.lookup:
                 return self.lookup[normalise(head)]
+        words = text.split()
+        for size in (3, 2, 1):
+            key = self.lookup.get(" ".join(words[-size:])) if len(words) > size else None
+            if key in _SUFFIX_KEYS:
+                return key
         return None
