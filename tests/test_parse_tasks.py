@@ -144,6 +144,12 @@ def test_dependency_phrases_in_a_checklist_item(item: str, title: str, expected:
     assert (plan.tasks[3].title, plan.tasks[3].depends_on) == (title, expected)
 
 
+def test_a_dependency_on_something_else_than_a_task_is_kept_in_the_notes() -> None:
+    plan = parse(TASKS + "### Task 4: Four\nDependencies: the Redis cluster from infra\n")
+    assert plan.task("T4").depends_on == []
+    assert plan.task("T4").notes == "Depends on: the Redis cluster from infra"
+
+
 def test_a_nested_dependency_line_is_not_a_step() -> None:
     plan = parse("## Tasks\n- [ ] One\n- [ ] Two\n  - blocked by Task 1\n  - write it\n")
     assert (plan.tasks[1].depends_on, plan.tasks[1].steps) == (["T1"], ["write it"])

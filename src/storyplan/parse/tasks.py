@@ -35,6 +35,9 @@ _GROUP = re.compile(
     r"|phasen?|abschnitt|阶段|フェーズ|단계)(?:\b|\d)",
     re.IGNORECASE,
 )
+_NONE = frozenset(
+    {"", "none", "n a", "na", "nothing", "no", "ninguna", "nenhuma", "aucune", "keine"}
+)
 _TEXT_FIELDS = frozenset({"description", "notes", "unit", "integration", "manual", "estimate"})
 _WRAPS = frozenset(  # fields whose value may wrap onto the next line
     {"description", "notes", "unit", "integration", "manual", "files", "depends_on", "steps"}
@@ -248,7 +251,10 @@ def _set(draft: Draft, key: str, value: str, items: list[Item]) -> None:
     elif key in {"technologies", "patterns"}:
         getattr(task, key).extend(split_list(value) + [p for t in texts for p in split_list(t)])
     elif key == "depends_on":
-        draft.refs.extend(r for t in (value, *texts) for r in refs_in(t) if r not in draft.refs)
+        refs = [r for t in (value, *texts) for r in refs_in(t)]
+        draft.refs.extend(r for r in refs if r not in draft.refs)
+        if not refs and normalise(joined) not in _NONE:  # "the auth service": not a task
+            task.notes = "\n\n".join(p for p in (task.notes, f"Depends on: {joined}") if p)
     elif key == "steps":
         task.steps.extend(([value] if value else []) + texts)
     elif key == "acceptance_criteria":
