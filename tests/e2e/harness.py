@@ -303,8 +303,16 @@ def files_harness() -> Iterator[FilesHarness]:
         yield FilesHarness(Path(root))
 
 
+def _jira(mode: str) -> AbstractContextManager[Harness]:
+    from tests.e2e.harness_jira import jira_harness
+
+    return jira_harness(mode)
+
+
 # Every tracker's harness, by name: the end-to-end suite and the benchmarks run over these.
 HARNESSES: dict[str, Callable[[], AbstractContextManager[Harness]]] = {
     "files": files_harness,
     "github": github_harness,
+    "jira-cloud": lambda: _jira("cloud"),
+    "jira-dc": lambda: _jira("server"),
 }

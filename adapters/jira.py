@@ -1,0 +1,494 @@
+"""Jira Cloud and Data Center (REST v2): the plan is one comment on the story, each task a
+sub-task of it, each dependency a "Blocks" issue link. Jira text has no hidden markup, so
+storyplan's bookkeeping lives in one `storyplan` entity property per issue: on the story,
+which comment is the plan; on each sub-task, its story and task id. Both come back with the
+story read and the one `parent = KEY` search, so reading a story's state costs two requests.
+
+A sub-task is created with its entity property in the same request, so one made by a run
+whose answer was lost is found again by the next read, and is never made twice.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from storyplan import markers
+from storyplan.config import Settings, section
+from storyplan.errors import (
+    AuthError,
+    CapabilityError,
+    ConfigError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitError,
+    TrackerError,
+)
+from storyplan.model import Markup, Story
+from storyplan.ports import (
+    AddLink,
+    Applied,
+    Capabilities,
+    Change,
+    Child,
+    CloseChild,
+    CloseStory,
+    CreateChild,
+    LabelStory,
+    Limits,
+    MarkObsolete,
+    PlanComment,
+    RemoveLink,
+    TrackerState,
+    UpdateChild,
+    UpsertPlan,
+)
+from storyplan.refs import Ref, parse_ref
+
+from .jira_api import CLOUD_HOSTS, Credentials, JiraApi, Json, translate
+from .jira_read import (
+    CHILD_FIELDS,
+    PROPERTY,
+    STORY_FIELDS,
+    LinkType,
+    blocks_links,
+    child_from,
+    normalise,
+    story_from,
+    storyplan_property,
+)
+
+COMPLETED = ("Done", "Closed", "Resolved", "Complete", "Completed")
+# A refusal that says nothing was made; anything else may hide a create whose answer was lost.
+DEFINITE = (AuthError, ForbiddenError, NotFoundError, RateLimitError)
+
+
+def _category(status: Any) -> str | None:
+    category = (status or {}).get("statusCategory") or {}
+    return str(category.get("key")) if category.get("key") else None
+
+
+class JiraSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None  # site root, with a context path if any
+    auth: Literal["auto", "basic", "bearer"] = "auto"
+    timeout: float = Field(default=30, gt=0)
+    retries: int = Field(default=3, ge=0)
+    max_retry_delay: int = Field(default=30, ge=0)
+    subtask_type: str | None = None
+    blocks_inward: str = "is blocked by"
+    blocks_outward: str = "blocks"
+    prune_statuses: list[str] = Field(
+        default_factory=lambda: ["Won't Do", "Cancelled", "Canceled", "Declined", "Rejected"]
+    )
+    obsolete_comment: str = (
+        "storyplan: this task was removed from the plan of {story}; it is kept for its "
+        "history. Close it when it is no longer needed."
+    )
+
+
+def read_credentials(url: str, auth: str = "auto") -> Credentials:
+    """Credentials from the environment only: email + API token (Cloud) or a PAT (bearer)."""
+    email, token, pat = (
+        os.environ.get(n, "").strip() for n in ("JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT")
+    )
+    basic = Credentials("basic", SecretStr(token), email) if email and token else None
+    bearer = Credentials("bearer", SecretStr(pat)) if pat else None
+    if auth == "basic" and basic is None:
+        raise AuthError("[jira] auth is 'basic' but JIRA_EMAIL and JIRA_API_TOKEN are not both set")
+    if auth == "bearer" and bearer is None:
+        raise AuthError("[jira] auth is 'bearer' but JIRA_PAT is not set in the environment")
+    if auth == "basic" or (auth == "auto" and basic and bearer is None):
+        assert basic is not None
+        return basic
+    if auth == "bearer" or (auth == "auto" and bearer and basic is None):
+        assert bearer is not None
+        return bearer
+    if basic and bearer:  # both kinds set: the site's kind decides
+        host = url.split("//", 1)[-1].split("/", 1)[0].lower()
+        return basic if host.endswith(CLOUD_HOSTS) else bearer
+    if email or token:
+        missing = "JIRA_API_TOKEN" if email else "JIRA_EMAIL"
+        raise AuthError(f"incomplete Jira credentials: {missing} is not set in the environment")
+    raise AuthError(
+        "no Jira credentials: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT "
+        "(Jira Data Center) in the environment"
+    )
+
+
+class JiraTracker:
+    name = "jira"
+    markup: Markup = "jira"
+    limits = Limits(max_children=None, max_comment_chars=32_767)
+    # A standard issue cannot become a sub-task by an edit; tasks are always new sub-tasks.
+    capabilities = Capabilities(attach_existing=False)
+    title_format = "Task {number}: {title}"  # Jira shows a sub-task's parent beside it
+
+    def __init__(self, settings: JiraSettings, api: JiraApi) -> None:
+        self.settings = settings
+        self.api = api
+        self.site = api.url
+        self.obsolete_label = "storyplan:obsolete"
+        self._story: Json | None = None
+        self._children: dict[str, Child] = {}  # by key: what apply reports back
+        self._link_ids: dict[tuple[str, str], str] = {}  # (blocker, blocked) → link id
+        self._link_type: LinkType | None = None
+        self._subtask_type: str | None = None
+        self._plan_recorded = False  # the story's property names the current plan comment
+
+    def _translate(self, what: str) -> AbstractContextManager[None]:
+        return translate(what, self.api.host, self.api.hint)
+
+    def _browse(self, key: str) -> str:
+        return f"{self.site}/browse/{key}"
+
+    def _story_json(self, story: Story) -> Json:
+        if self._story is None:
+            self.fetch_story(story.ref)
+        assert self._story is not None
+        return self._story
+
+    # -- reading ----------------------------------------------------------------------------
+    def fetch_story(self, ref: str) -> Story:
+        key = parse_ref(ref, "jira").key
+        params = {"fields": ",".join(STORY_FIELDS), "properties": PROPERTY}
+        with self._translate(f"read story {key}"):
+            raw: Json = self.api.get(f"issue/{key}", params)
+        fields = raw.get("fields") or {}
+        if (fields.get("issuetype") or {}).get("subtask"):
+            parent = (fields.get("parent") or {}).get("key")
+            instead = f" (such as its parent {parent})" if parent else ""
+            raise CapabilityError(
+                f"{key} is a sub-task and Jira has only one level of sub-tasks; run storyplan "
+                f"on a story that is not a sub-task{instead}"
+            )
+        self._story = raw
+        return story_from(raw, key, self._browse(key))
+
+    def read_state(self, story: Story) -> TrackerState:
+        raw = self._story_json(story)
+        plan = self._find_plan(story, raw)
+        found = self._search_children(story)
+        children = [self._child(item, story) for item in found]
+        for item, child in zip(found, children, strict=True):
+            if child.task_id is not None and self._subtask_type is None:
+                itype = (item.get("fields") or {}).get("issuetype") or {}
+                if self.settings.subtask_type in (None, itype.get("name")):
+                    self._subtask_type = str(itype.get("id"))  # no metadata read needed
+        links, seen = blocks_links(found, self.settings.blocks_inward, self.settings.blocks_outward)
+        self._link_ids = {(link.blocker, link.blocked): id_ for id_, link in links.items()}
+        self._link_type = self._link_type or seen
+        return TrackerState(
+            plan=plan,
+            children=tuple(children),
+            links=tuple(dict.fromkeys(links.values())),
+            story_labels=tuple(story.labels),
+        )
+
+    def _child(self, raw: Json, story: Story) -> Child:
+        story_id = str((self._story or {}).get("id") or "")
+        child = child_from(raw, story.ref, story_id, self._browse(raw["key"]), self.obsolete_label)
+        self._children[child.key] = child
+        return child
+
+    def _search_children(self, story: Story) -> list[Json]:
+        with self._translate(f"list the sub-tasks of {story.ref}"):
+            return self.api.search(
+                f"parent = {story.ref} ORDER BY key ASC", list(CHILD_FIELDS), [PROPERTY]
+            )
+
+    def _comment(self, story: Story, raw: Json) -> PlanComment:
+        url = f"{self._browse(story.ref)}?focusedCommentId={raw['id']}"
+        return PlanComment(key=str(raw["id"]), body=normalise(raw.get("body")), url=url)
+
+    def _find_plan(self, story: Story, raw: Json) -> PlanComment | None:
+        """The comment the story's property names, else the one with the plan's anchor."""
+        recorded = str(storyplan_property(raw).get("plan") or "")
+        page = (raw.get("fields") or {}).get("comment") or {}
+        comments: list[Json] = list(page.get("comments") or [])
+        complete = len(comments) >= int(page.get("total") or 0)
+        found = next((c for c in comments if str(c.get("id")) == recorded), None)
+        if found is None and recorded and not complete:
+            try:
+                with self._translate(f"read the plan comment of {story.ref}"):
+                    found = self.api.get(f"issue/{story.ref}/comment/{recorded}")
+            except NotFoundError:
+                found = None  # deleted by a person: a new plan comment is made
+        if found is None:
+            # Made by a run that stopped before it recorded it: adopt it.
+            if not complete:
+                comments = self._all_comments(story)
+            found = next((c for c in comments if self._is_plan(c)), None)
+        self._plan_recorded = found is not None and str(found.get("id")) == recorded
+        return self._comment(story, found) if found is not None else None
+
+    @staticmethod
+    def _is_plan(comment: Json) -> bool:
+        return markers.read_identity(str(comment.get("body") or ""), "plan", "jira") is not None
+
+    def _all_comments(self, story: Story) -> list[Json]:
+        comments: list[Json] = []
+        with self._translate(f"read the comments of {story.ref}"):
+            while True:
+                params = {"startAt": str(len(comments)), "maxResults": "100"}
+                page = self.api.get(f"issue/{story.ref}/comment", params)
+                comments.extend(page.get("comments") or [])
+                if not page.get("comments") or len(comments) >= int(page.get("total") or 0):
+                    return comments
+
+    def find_planned(self, project: str, label: str) -> list[str]:
+        """Every story in project `project` (a key) that carries storyplan's label."""
+        jql = f'project = "{project}" AND labels = "{label}" ORDER BY key ASC'
+        with self._translate(f"search project {project} for stories labelled {label}"):
+            return [str(raw["key"]) for raw in self.api.search(jql, ["summary"], [])]
+
+    # -- lookups for writing ----------------------------------------------------------------
+    def _subtask_type_id(self, story: Story) -> str:
+        if self._subtask_type is not None:
+            return self._subtask_type
+        project = str(((self._story_json(story).get("fields") or {}).get("project") or {})["key"])
+        with self._translate(f"read the issue types of project {project}"):
+            types = self._issue_types(project)
+        subtasks = [t for t in types if t.get("subtask")]
+        wanted = self.settings.subtask_type
+        if wanted is not None:
+            subtasks = [t for t in subtasks if str(t.get("name")).casefold() == wanted.casefold()]
+        if not subtasks:
+            names = ", ".join(str(t.get("name")) for t in types if t.get("subtask")) or "none"
+            raise CapabilityError(
+                f"project {project} on {self.api.host} has no sub-task issue type"
+                + (f" named '{wanted}' (it has: {names})" if wanted else "")
+                + "; sub-tasks must be turned on for storyplan to add tasks"
+            )
+        self._subtask_type = str(subtasks[0]["id"])
+        return self._subtask_type
+
+    def _issue_types(self, project: str) -> list[Json]:
+        """The project's issue types from its create metadata (Cloud, Data Center 8.4+)."""
+        types: list[Json] = []
+        try:
+            while True:
+                params = {"startAt": str(len(types)), "maxResults": "100"}
+                page = self.api.get(f"issue/createmeta/{project}/issuetypes", params)
+                items = page.get("issueTypes") or page.get("values") or []
+                types.extend(items)
+                if not items or len(types) >= int(page.get("total") or 0):
+                    return types
+        except NotFoundError:  # Data Center before 8.4 has only the old, combined resource
+            meta = self.api.get("issue/createmeta", {"projectKeys": project})
+            projects = meta.get("projects") or [{}]
+            return list(projects[0].get("issuetypes") or [])
+
+    def _blocks_type(self) -> LinkType:
+        if self._link_type is None:
+            inward, outward = self.settings.blocks_inward, self.settings.blocks_outward
+            with self._translate("read the issue link types"):
+                listed = self.api.get("issueLinkType").get("issueLinkTypes") or []
+            types = [LinkType.from_json(raw) for raw in listed]
+            self._link_type = next((t for t in types if t.means(inward, outward)), None)
+            if self._link_type is None:
+                raise CapabilityError(
+                    f"no issue link type on {self.api.host} reads '{outward}' / '{inward}'; "
+                    "set [jira] blocks_outward and blocks_inward to the descriptions of the "
+                    "type that means 'blocks'"
+                )
+        return self._link_type
+
+    # -- writing ----------------------------------------------------------------------------
+    def _create(self, story: Story, change: CreateChild) -> Child:
+        project = str(((self._story_json(story).get("fields") or {}).get("project") or {})["key"])
+        body = normalise(change.body)
+        mark = {
+            "story": story.ref,
+            "storyId": str(self._story_json(story).get("id")),
+            "task": change.task_id,
+        }
+        request = {
+            "fields": {
+                "project": {"key": project},
+                "parent": {"key": story.ref},
+                "issuetype": {"id": self._subtask_type_id(story)},
+                "summary": change.title,
+                "description": body,
+                "labels": list(change.labels),
+            },
+            # Written with the issue in one request: a made sub-task always says its task.
+            "properties": [{"key": PROPERTY, "value": mark}],
+        }
+        what = f"create the sub-task for task {change.task_id} under {story.ref}"
+        try:
+            with self._translate(what):
+                made = self.api.post("issue", request)
+        except DEFINITE:
+            raise
+        except TrackerError:
+            # The answer may be lost while the sub-task was made: look before giving up.
+            try:
+                found = self._search_children(story)
+            except TrackerError:
+                found = []
+            orphan = [self._child(raw, story) for raw in found]
+            adopted = next((c for c in orphan if c.task_id == change.task_id), None)
+            if adopted is None:
+                raise
+            return adopted
+        child = Child(
+            key=str(made["key"]),
+            task_id=change.task_id,
+            title=change.title,
+            body=body,
+            url=self._browse(str(made["key"])),
+            labels=change.labels,
+        )
+        self._children[child.key] = child
+        return child
+
+    def _update(self, change: UpdateChild) -> Child:
+        body = normalise(change.body)
+        request: Json = {"fields": {"summary": change.title, "description": body}}
+        if "revived" in change.fields:
+            request["update"] = {"labels": [{"remove": self.obsolete_label}]}
+        with self._translate(f"update {change.key}"):
+            self.api.put(f"issue/{change.key}", request)
+        old = self._children.get(change.key) or Child(
+            key=change.key, task_id=change.task_id, title="", url=self._browse(change.key)
+        )
+        labels = tuple(label for label in old.labels if label != self.obsolete_label)
+        child = old.model_copy(
+            update={"title": change.title, "body": body, "obsolete": False, "labels": labels}
+        )
+        self._children[child.key] = child
+        return child
+
+    def _finish(self, key: str, preferred: list[str]) -> None:
+        """Move `key` to a done-category status by a transition available from where it is,
+        the first of `preferred` (transition or status names) that is offered, else any."""
+        with self._translate(f"read the transitions of {key}"):
+            listed: list[Json] = self.api.get(f"issue/{key}/transitions").get("transitions") or []
+        done = [t for t in listed if _category(t.get("to")) == "done"]
+        if not done:
+            raise CapabilityError(
+                f"{key} has no transition to a done status from where it is; close it by hand"
+            )
+        order = [name.casefold() for name in preferred]
+
+        def rank(transition: Json) -> int:
+            names = {str(transition.get("name")), str((transition.get("to") or {}).get("name"))}
+            hits = [order.index(n.casefold()) for n in names if n.casefold() in order]
+            return min(hits, default=len(order))
+
+        chosen = min(done, key=rank)
+        with self._translate(f"close {key}"):
+            self.api.post(f"issue/{key}/transitions", {"transition": {"id": str(chosen["id"])}})
+
+    def _upsert_plan(self, story: Story, change: UpsertPlan) -> PlanComment:
+        body = normalise(change.body)
+        what = f"write the plan comment on {story.ref}"
+        if change.key is not None:
+            with self._translate(what):
+                raw = self.api.put(f"issue/{story.ref}/comment/{change.key}", {"body": body})
+        else:
+            try:
+                with self._translate(what):
+                    raw = self.api.post(f"issue/{story.ref}/comment", {"body": body})
+            except DEFINITE:
+                raise
+            except TrackerError:
+                try:
+                    lost = next((c for c in self._all_comments(story) if self._is_plan(c)), None)
+                except TrackerError:
+                    lost = None
+                if lost is None:
+                    raise
+                raw = lost
+            self._plan_recorded = False
+        plan = self._comment(story, {"id": raw.get("id", change.key), "body": body})
+        if not self._plan_recorded:
+            value = storyplan_property(self._story_json(story)) | {"plan": plan.key}
+            with self._translate(f"record the plan comment of {story.ref}"):
+                self.api.put(f"issue/{story.ref}/properties/{PROPERTY}", value)
+            self._plan_recorded = True
+        return plan
+
+    def apply(self, story: Story, change: Change) -> Applied:
+        if isinstance(change, CreateChild):
+            return Applied(child=self._create(story, change))
+        if isinstance(change, UpdateChild):
+            return Applied(child=self._update(change))
+        if isinstance(change, AddLink):
+            assert change.blocker is not None
+            assert change.blocked is not None
+            # "Blocks" posted with inwardIssue=A, outwardIssue=B reads "A blocks B".
+            request = {
+                "type": {"id": self._blocks_type().id},
+                "inwardIssue": {"key": change.blocker},
+                "outwardIssue": {"key": change.blocked},
+            }
+            with self._translate(f"link {change.blocked} as blocked by {change.blocker}"):
+                self.api.post("issueLink", request)
+            return Applied()
+        if isinstance(change, RemoveLink):
+            link_id = self._link_ids.get((change.blocker, change.blocked))
+            if link_id is not None:
+                try:
+                    with self._translate(f"unlink {change.blocked} from {change.blocker}"):
+                        self.api.delete(f"issueLink/{link_id}")
+                except NotFoundError:
+                    pass  # already gone
+            return Applied()
+        if isinstance(change, MarkObsolete):
+            note = self.settings.obsolete_comment.format(story=story.ref)
+            edit: Json = {
+                "update": {
+                    "labels": [{"add": self.obsolete_label}],
+                    "comment": [{"add": {"body": note}}],
+                }
+            }
+            with self._translate(f"mark {change.key} obsolete"):
+                self.api.put(f"issue/{change.key}", edit)
+            return Applied()
+        if isinstance(change, CloseChild):  # dropped: "Won't Do" rather than "Done"
+            self._finish(change.key, self.settings.prune_statuses)
+            return Applied()
+        if isinstance(change, CloseStory):
+            self._finish(story.ref, list(COMPLETED))
+            return Applied()
+        if isinstance(change, UpsertPlan):
+            return Applied(plan=self._upsert_plan(story, change))
+        if isinstance(change, LabelStory):
+            with self._translate(f"label {story.ref}"):
+                self.api.put(f"issue/{story.ref}", {"update": {"labels": [{"add": change.label}]}})
+            return Applied()
+        raise CapabilityError(f"Jira cannot {change.kind.replace('_', ' ')}")
+
+
+def site_url(ref: Ref, settings: JiraSettings, base_url: str | None) -> str:
+    """The command line wins, then the host a story URL names, then JIRA_URL, then config."""
+    url = base_url or ref.base_url or os.environ.get("JIRA_URL", "").strip() or settings.url
+    if not url:
+        raise ConfigError(
+            "no Jira site: set JIRA_URL (or [jira] url, or --base-url), or give the story "
+            "as its URL (https://SITE/browse/SHOP-123)"
+        )
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"the Jira site '{url}' is not an http(s) URL")
+    return url.rstrip("/")
+
+
+def create_tracker(settings: Settings, ref: Ref, **options: Any) -> JiraTracker:
+    jira = section(settings, JiraSettings, "jira")
+    url = site_url(ref, jira, options.get("base_url"))
+    api = JiraApi(
+        url,
+        read_credentials(url, jira.auth),
+        timeout=jira.timeout,
+        retries=jira.retries,
+        max_retry_delay=jira.max_retry_delay,
+    )
+    tracker = JiraTracker(jira, api)
+    tracker.obsolete_label = settings.labels.obsolete
+    return tracker

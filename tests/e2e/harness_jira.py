@@ -1,0 +1,183 @@
+"""The end-to-end harness for Jira, in Cloud (email + API token) and Data Center (bearer PAT,
+under a context path) modes, against the stateful fake Jira over loopback HTTP.
+
+The shared scenarios speak Markdown: they write stories with `##` headings and `- [ ]`
+items and look for `- [ ]` boxes in the plan. Jira people write wiki markup and Jira shows
+boxes as `(x)` and `(/)`, so this harness writes the story as wiki markup and shows plan
+and task bodies with Markdown boxes (and `**bold**` field labels), turning them back when a
+scenario edits a body. That is the only translation; everything else is what the fake holds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.e2e.harness import Held
+from tests.fakes.base import Fault
+from tests.fakes.fake_jira import FakeJira, JiraIssue
+
+PROPERTY = "storyplan"
+PLAN_ANCHOR = "{anchor:storyplan-plan}"
+ENV = ("JIRA_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT", "STORYPLAN_JIRA__URL")
+# (Jira, Markdown) notations the scenarios look for: boxes, and bold field labels.
+_NOTATIONS = (
+    (r"^\* \(x\) ", "- [ ] ", r"^- \[ \] ", "* (x) "),
+    (r"^\* \(/\) ", "- [x] ", r"^- \[[xX]\] ", "* (/) "),
+    (r"(?<![*\w])\*([^*\n]+)\*(?=:)", r"**\1**", r"\*\*([^*\n]+)\*\*(?=:)", r"*\1*"),
+)
+_TO_MARKDOWN = tuple((re.compile(a, re.M), b) for a, b, _, _ in _NOTATIONS)
+_TO_JIRA = tuple((re.compile(c, re.M), d) for _, _, c, d in _NOTATIONS)
+
+
+def markdown_boxes(text: str) -> str:
+    for pattern, box in _TO_MARKDOWN:
+        text = pattern.sub(box, text)
+    return text
+
+
+def jira_boxes(text: str) -> str:
+    for pattern, box in _TO_JIRA:
+        text = pattern.sub(box, text)
+    return text
+
+
+def wiki_story(markdown: str) -> str:
+    """A scenario's Markdown story as a Jira user writes it: `h2.` headings, `*` bullets."""
+    lines = []
+    for line in markdown.splitlines():
+        if heading := re.match(r"^(#{1,6})\s+(.*)$", line):
+            line = f"h{len(heading[1])}. {heading[2]}"
+        lines.append(re.sub(r"^- \[[ xX]\] ", "* ", line))
+    return "\n".join(lines) + "\n"
+
+
+def assert_fake_clean(fake: FakeJira) -> None:
+    """The fake never crashed and, when shared/specs is present, saw only valid traffic."""
+    assert fake.errors == [], fake.errors
+    assert [str(v) for v in fake.spec_violations] == []
+
+
+class JiraHarness:
+    def __init__(self, fake: FakeJira, name: str) -> None:
+        self.fake = fake
+        self.name = name
+        self.story = fake.add_issue("Sign in with email", issuetype="Story")
+        self.ref = f"jira:{self.story.key}"
+        self._mark = 0
+
+    def write_story(self, text: str) -> None:
+        with self.fake.lock:
+            self.story.description = wiki_story(text)
+
+    def _tasks(self) -> dict[str, JiraIssue]:
+        found = {}
+        for issue in self.fake.children(self.story.key):
+            mark = issue.properties.get(PROPERTY) or {}
+            if mark.get("story") == self.story.key and mark.get("task"):
+                found[str(mark["task"])] = issue
+        return found
+
+    def children(self) -> dict[str, Held]:
+        return {
+            task: Held(
+                key=issue.key,
+                title=issue.summary,
+                body=markdown_boxes(issue.description or ""),
+                obsolete="storyplan:obsolete" in issue.labels,
+                closed=self.fake.statuses[issue.status_id].category == "done",
+            )
+            for task, issue in self._tasks().items()
+        }
+
+    def links(self) -> set[tuple[str, str]]:
+        task_of = {issue.id: task for task, issue in self._tasks().items()}
+        blocks = next(t.id for t in self.fake.link_types.values() if t.outward == "blocks")
+        return {
+            (task_of[link.inward_id], task_of[link.outward_id])  # inward blocks outward
+            for link in self.fake.links.values()
+            if link.type_id == blocks and link.inward_id in task_of and link.outward_id in task_of
+        }
+
+    def plan_bodies(self) -> list[str]:
+        return [markdown_boxes(c.body) for c in self.story.comments if PLAN_ANCHOR in c.body]
+
+    def set_plan_body(self, body: str) -> None:
+        with self.fake.lock:
+            comment = next(c for c in self.story.comments if PLAN_ANCHOR in c.body)
+            comment.body = jira_boxes(body)
+
+    def set_child_body(self, task_id: str, body: str) -> None:
+        with self.fake.lock:
+            self._tasks()[task_id].description = jira_boxes(body)
+
+    def obsolete_notes(self, task_id: str) -> int:
+        issue = self._tasks()[task_id]
+        return sum("removed from the plan" in c.body for c in issue.comments)
+
+    def close_child(self, task_id: str) -> None:
+        with self.fake.lock:
+            self.fake.set_status(self._tasks()[task_id].key, "Done")
+
+    def tick_in_child(self, task_id: str, text: str) -> None:
+        body = self.children()[task_id].body
+        assert f"- [ ] {text}" in body
+        self.set_child_body(task_id, body.replace(f"- [ ] {text}", f"- [x] {text}", 1))
+
+    def mark(self) -> None:
+        self._mark = len(self.fake.log)
+
+    def writes(self) -> int:
+        return sum(
+            1
+            for e in self.fake.log[self._mark :]
+            if e.is_write and not self.fake.READ_POSTS.search(e.path)
+        )
+
+    def reads(self) -> int:
+        return len(self.fake.log) - self._mark - self.writes()
+
+    def fail_writes_after(self, count: int) -> None:
+        # Every POST but a search (which is a read) fails once `count` have gone through.
+        self.fake.faults.append(
+            Fault("POST", r"^(?!.*/search)", status=None, after=False, skip=count, times=999)
+        )
+
+    def clear_faults(self) -> None:
+        self.fake.faults.clear()
+
+
+@contextmanager
+def jira_environment(fake: FakeJira) -> Iterator[None]:
+    """JIRA_* variables for `fake.user` in the fake's mode, restored afterwards."""
+    saved = {name: os.environ.pop(name, None) for name in (*ENV, "STORYPLAN_JIRA__RETRIES")}
+    os.environ["JIRA_URL"] = fake.base_url
+    if fake.mode == "cloud":
+        os.environ["JIRA_EMAIL"] = fake.user.email
+        os.environ["JIRA_API_TOKEN"] = fake.user.token
+    else:
+        os.environ["JIRA_PAT"] = fake.user.token
+    os.environ["STORYPLAN_JIRA__RETRIES"] = "0"  # the client would sleep between retries
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+
+
+@contextmanager
+def jira_harness(mode: str) -> Iterator[JiraHarness]:
+    prefix = "/jira" if mode == "server" else ""
+    name = "jira-cloud" if mode == "cloud" else "jira-dc"
+    fake = FakeJira(mode, prefix=prefix, project_key="SHOP")
+    fake.start()
+    try:
+        with jira_environment(fake):
+            yield JiraHarness(fake, name)
+    finally:
+        fake.stop()
+    assert_fake_clean(fake)
