@@ -24,18 +24,30 @@ def planned(harness: Progressing, tasks: list[TaskSpec]) -> None:
     assert run_cli("apply", harness.ref) == 0
 
 
+def box(text: str, done: bool, markup: str) -> str:
+    """A checklist line as the tracker's plan shows it."""
+    if markup == "jira":
+        return f"* {'(/)' if done else '(x)'} {text}"
+    return f"- {'[x]' if done else '[ ]'} {text}"
+
+
+def is_ticked(line: str) -> bool:
+    return "[x]" in line or "(/)" in line
+
+
 def test_sync_ticks_exactly_what_progressed_and_keeps_a_hand_tick(
     harness: Progressing, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    markup = getattr(harness, "markup", "markdown")
     tasks = diamond(8)
     planned(harness, tasks)
     harness.close_child("T1")
     harness.close_child("T2")
     harness.tick_in_child("T3", "Rate limiter works")
     plan = harness.plan_bodies()[0]
-    hand = "- [ ] A wrong password is refused with a clear message"
-    assert hand in plan
-    harness.set_plan_body(plan.replace(hand, hand.replace("[ ]", "[x]")))
+    hand = "A wrong password is refused with a clear message"
+    assert box(hand, False, markup) in plan
+    harness.set_plan_body(plan.replace(box(hand, False, markup), box(hand, True, markup)))
     before = harness.plan_bodies()[0]
     capsys.readouterr()
     harness.mark()
@@ -49,14 +61,16 @@ def test_sync_ticks_exactly_what_progressed_and_keeps_a_hand_tick(
         for old, new in zip(before.splitlines(), after.splitlines(), strict=True)
         if old != new
     ]
-    ticked = [new for _, new in changed if "[x]" in new]
+    ticked = [new for _, new in changed if is_ticked(new)]
     assert any("Task 1: Session model" in line for line in ticked)
     assert any("Task 2: Password hashing" in line for line in ticked)
     assert any("Rate limiter works" in line for line in ticked)
     assert any("Task 1 progress and blockers" in line for line in ticked)
-    assert any("**Progress**: 2 of 8 tasks done" in new for _, new in changed)
-    assert "- [x] A wrong password is refused with a clear message" in after
-    assert not any("Task 3: Rate limiter" in line and "[x]" in line for line in after.splitlines())
+    assert any("Progress" in new and "2 of 8 tasks done" in new for _, new in changed)
+    assert box(hand, True, markup) in after
+    assert not any(
+        "Task 3: Rate limiter" in line and is_ticked(line) for line in after.splitlines()
+    )
     harness.mark()
     assert run_cli("sync", harness.ref) == 0
     assert harness.writes() == 0
