@@ -8,8 +8,6 @@ import re
 from collections.abc import Callable
 from difflib import SequenceMatcher
 
-from jira2markdown import convert
-
 from storyplan.errors import PlanError, Problem
 
 # Jira has no checkboxes; teams (and storyplan's own Jira plans) tick list items with the (/)
@@ -20,6 +18,9 @@ _MARKUP = re.compile(r"^\s*(?:h[1-6]\.\s*|[#*\-]+\s+|\d+\.\s+|bq\.\s*)?")
 
 def to_markdown(text: str, source: str) -> tuple[str, Callable[[int], int]]:
     try:
+        # jira2markdown (with pyparsing) costs ~50 ms to import: only Jira stories pay it.
+        from jira2markdown import convert
+
         converted = convert(text)
     except Exception as exc:  # a third-party parser failing on odd input is the story's problem
         message = f"the Jira markup could not be converted to Markdown ({type(exc).__name__})"
