@@ -49,6 +49,7 @@ class Report:
     children: dict[str, Child] = field(default_factory=dict)
     plan: PlanComment | None = None
     unchanged: int = 0
+    notes: list[str] = field(default_factory=list)  # fallbacks the tracker announced
 
     def counts(self) -> Counter[str]:
         return Counter(VERBS[change.kind] for change in self.changes)
@@ -122,6 +123,7 @@ def execute(
             keys[change.task_id] = applied.child
         if applied.plan is not None:
             report.plan = applied.plan
+        report.notes.extend(note for note in applied.notes if note not in report.notes)
     report.children = keys
     report.unchanged = sum(
         1 for want in desired.children if want.task_id in reconciled.matched

@@ -162,6 +162,9 @@ class Applied(Frozen):
 
     child: Child | None = None
     plan: PlanComment | None = None
+    # What the person running storyplan should hear about how it was done: a fallback the
+    # tracker had to take (said once per run, not per change).
+    notes: tuple[str, ...] = ()
 
 
 class Tracker(Protocol):

@@ -96,6 +96,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             task_id: {"key": child.key, "url": child.url}
             for task_id, child in sorted(report.children.items())
         },
+        "notes": list(report.notes),
     }
 
 
@@ -117,3 +118,5 @@ def print_report(console: Console, report: Report) -> None:
     if data["plan"]:
         verb = "written" if data["plan_written"] else "unchanged"
         console.print(f"plan ({verb}): {data['plan']}")
+    for note in report.notes:
+        console.print(f"note: {note}", markup=False)

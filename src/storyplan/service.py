@@ -5,12 +5,13 @@ the Action and scheduled runs: fetch, parse, check the graph, read state, reconc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from storyplan.config import Settings
 from storyplan.defaults import complete_plan
 from storyplan.desire import DEFAULT_TITLE, desire
+from storyplan.errors import ConfigError
 from storyplan.execute import Report, check_limits, execute, placeholder_keys
 from storyplan.graph import validate_graph
 from storyplan.model import Markup, Plan, Story, Task
@@ -18,7 +19,7 @@ from storyplan.parse.story import parse_story
 from storyplan.ports import Child, Tracker, TrackerState
 from storyplan.progress import with_progress
 from storyplan.reconcile import Desired, Reconciled, plan_comment_body, reconcile
-from storyplan.refs import Ref
+from storyplan.refs import Ref, parse_ref
 from storyplan.render import ChildLink, Renderer
 
 
@@ -77,6 +78,18 @@ def _desire(
     )
 
 
+def canonical_ref(ref: Ref, story: Story) -> Ref:
+    """The story as its tracker names it: the same markers whichever form the ref took (a
+    GitLab path in another letter case, a URL under a relative URL root)."""
+    if ref.tracker == "files" or story.ref == ref.key:
+        return ref
+    try:
+        named = parse_ref(story.ref, ref.tracker)
+    except ConfigError:
+        return ref
+    return replace(named, base_url=ref.base_url) if named.tracker == ref.tracker else ref
+
+
 def prepare(
     tracker: Tracker,
     ref: Ref,
@@ -86,6 +99,7 @@ def prepare(
     today: date | None = None,
 ) -> Prepared:
     story = tracker.fetch_story(ref.key)
+    ref = canonical_ref(ref, story)
     plan = build_plan(story, settings, today)
     state = tracker.read_state(story)
     desired = _desire(plan, ref, tracker, settings, prune, compact=False)

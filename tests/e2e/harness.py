@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from storyplan import markers
 from storyplan.cli import main
@@ -309,10 +309,18 @@ def _jira(mode: str) -> AbstractContextManager[Harness]:
     return jira_harness(mode)
 
 
+def _gitlab(**options: Any) -> AbstractContextManager[Harness]:
+    from tests.e2e.harness_gitlab import gitlab_harness
+
+    return gitlab_harness(**options)
+
+
 # Every tracker's harness, by name: the end-to-end suite and the benchmarks run over these.
 HARNESSES: dict[str, Callable[[], AbstractContextManager[Harness]]] = {
     "files": files_harness,
     "github": github_harness,
     "jira-cloud": lambda: _jira("cloud"),
     "jira-dc": lambda: _jira("server"),
+    "gitlab": _gitlab,
+    "gitlab-free": lambda: _gitlab(free=True),  # no blocking links: the announced fallback
 }

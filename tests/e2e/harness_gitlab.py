@@ -1,0 +1,206 @@
+"""The GitLab harness for the end-to-end scenarios: the fake GitLab on loopback, a story in a
+nested project whose path has dots and dashes, and the real python-gitlab behind the CLI.
+
+`free=True` plays a Free-tier instance (no blocking links): the same scenarios then check
+the announced fallback, a `relates_to` link plus a "Blocked by" line, read back by the harness
+on its own terms rather than through the adapter's parser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from storyplan import markers
+from tests.e2e.harness import Held
+from tests.fakes.base import WRITE_METHODS, Logged, Request, Response
+from tests.fakes.fake_gitlab import FakeGitlab, Issue
+
+PROJECT = "acme-corp/platform.team/shop-api.v2"
+_BLOCKED_LINE = re.compile(r"^Blocked by (?P<refs>.*) <!-- storyplan:blocked-by -->$", re.M)
+
+
+def is_mutation(body: Any) -> bool:
+    return isinstance(body, dict) and str(body.get("query", "")).lstrip().startswith("mutation")
+
+
+def is_write(method: str, path: str, body: Any) -> bool:
+    """A GraphQL query travels as a POST but reads; a mutation writes."""
+    if path.endswith("/api/graphql"):
+        return is_mutation(body)
+    return method in WRITE_METHODS
+
+
+def _logged_write(entry: Logged) -> bool:
+    return is_write(entry.method, entry.path, entry.request_body)
+
+
+class GitlabHarness:
+    def __init__(self, fake: FakeGitlab, name: str, children: str) -> None:
+        self.name = name
+        self.fake = fake
+        self.tasks = children == "tasks"
+        fake.add_project(PROJECT)
+        self.story = fake.add_issue(PROJECT, "Sign in with email", description="")
+        self.ref = f"gitlab:{PROJECT}#{self.story.iid}"
+        self._mark = 0
+        self._handle = fake.handle
+
+    def write_story(self, text: str) -> None:
+        with self.fake.lock:
+            self.story.description = text
+
+    def _issues(self) -> list[Issue]:
+        if self.tasks:
+            return self.fake.children(self.story)
+        related = []
+        for link in self.fake.issue_links(self.story):
+            if link.link_type == "relates_to":
+                other = link.target_id if link.source_id == self.story.id else link.source_id
+                related.append(self.fake.work_item(other))
+        return related
+
+    def _by_task(self) -> dict[str, Issue]:
+        found = {}
+        for issue in self._issues():
+            mark = markers.read_identity(issue.description or "", "task")
+            if mark is not None:
+                found[mark["id"]] = issue
+        return found
+
+    def children(self) -> dict[str, Held]:
+        return {
+            task_id: Held(
+                key=f"#{issue.iid}",
+                title=issue.title,
+                body=issue.description or "",
+                obsolete="storyplan:obsolete" in issue.labels,
+                closed=issue.state == "closed",
+            )
+            for task_id, issue in self._by_task().items()
+        }
+
+    def links(self) -> set[tuple[str, str]]:
+        by_task = self._by_task()
+        ids = {issue.id: task_id for task_id, issue in by_task.items()}
+        by_iid = {issue.iid: issue for issue in by_task.values()}
+        pairs = set()
+        with self.fake.lock:
+            for link in self.fake.links.values():
+                if link.link_type == "blocks" and {link.source_id, link.target_id} <= set(ids):
+                    pairs.add((ids[link.source_id], ids[link.target_id]))
+        for task_id, issue in by_task.items():
+            line = _BLOCKED_LINE.search(issue.description or "")
+            for iid in re.findall(r"#(\d+)", line["refs"]) if line else []:
+                blocker = by_iid[int(iid)]
+                related = {
+                    frozenset((lk.source_id, lk.target_id))
+                    for lk in self.fake.issue_links(issue)
+                    if lk.link_type == "relates_to"
+                }
+                assert frozenset((issue.id, blocker.id)) in related, "a line without its link"
+                pairs.add((ids[blocker.id], task_id))
+        return pairs
+
+    def _plan_notes(self) -> list[Any]:
+        return [
+            note
+            for note in self.fake.issue_notes(self.story, include_system=False)
+            if "storyplan:plan" in note.body
+        ]
+
+    def plan_bodies(self) -> list[str]:
+        return [note.body for note in self._plan_notes()]
+
+    def set_plan_body(self, body: str) -> None:
+        with self.fake.lock:
+            self._plan_notes()[0].body = body
+
+    def set_child_body(self, task_id: str, body: str) -> None:
+        with self.fake.lock:
+            self._by_task()[task_id].description = body
+
+    def obsolete_notes(self, task_id: str) -> int:
+        issue = self._by_task()[task_id]
+        return sum("removed from the plan" in n.body for n in self.fake.issue_notes(issue))
+
+    def close_child(self, task_id: str) -> None:
+        with self.fake.lock:
+            issue = self._by_task()[task_id]
+            issue.state, issue.closed_at = "closed", issue.updated_at
+
+    def tick_in_child(self, task_id: str, text: str) -> None:
+        body = self.children()[task_id].body
+        assert f"- [ ] {text}" in body
+        self.set_child_body(task_id, body.replace(f"- [ ] {text}", f"- [x] {text}", 1))
+
+    def mark(self) -> None:
+        self._mark = len(self.fake.log)
+
+    def writes(self) -> int:
+        return sum(1 for entry in self.fake.log[self._mark :] if _logged_write(entry))
+
+    def reads(self) -> int:
+        return sum(1 for entry in self.fake.log[self._mark :] if not _logged_write(entry))
+
+    def fail_writes_after(self, count: int) -> None:
+        """Every write after the first `count` is answered 502 and not carried out."""
+        done = {"writes": 0}
+
+        def failing(request: Request) -> Response:
+            body = request.json() if request.path.endswith("/api/graphql") else None
+            if is_write(request.method, request.path, body):
+                done["writes"] += 1
+                if done["writes"] > count:
+                    return Response(502, {"message": "502 Bad Gateway"})
+            return self._handle(request)
+
+        self.fake.handle = failing  # type: ignore[method-assign]
+
+    def clear_faults(self) -> None:
+        self.fake.handle = self._handle  # type: ignore[method-assign]
+        self.fake.faults.clear()
+
+
+def assert_clean(fake: FakeGitlab) -> None:
+    """No handler crashed and every GraphQL operation storyplan sent was valid."""
+    assert fake.errors == []
+    assert [op.errors for op in fake.graphql_ops if op.errors] == []
+
+
+ENV = ("GITLAB_TOKEN", "CI_JOB_TOKEN", "STORYPLAN_GITLAB__TOKEN")
+
+
+@contextmanager
+def gitlab_environment(fake: FakeGitlab, **settings: str) -> Iterator[None]:
+    """The token and settings a run against `fake` needs, put back afterwards."""
+    values = {
+        "GITLAB_TOKEN": "tok-write",
+        "STORYPLAN_GITLAB__BASE_URL": fake.url,
+        "STORYPLAN_GITLAB__RETRIES": "0",
+        **{f"STORYPLAN_GITLAB__{name.upper()}": value for name, value in settings.items()},
+    }
+    saved = {name: os.environ.get(name) for name in (*ENV, *values)}
+    for name in ENV:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def gitlab_harness(*, free: bool = False, children: str = "tasks") -> Iterator[GitlabHarness]:
+    name = "gitlab" + ("-free" if free else "") + ("-issues" if children == "issues" else "")
+    with FakeGitlab() as fake, gitlab_environment(fake, children=children):
+        fake.blocking_links_available = not free
+        yield GitlabHarness(fake, name, children)
+        assert_clean(fake)
