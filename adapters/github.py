@@ -280,6 +280,45 @@ class GithubTracker:
         with translate(f"search {project} for stories labelled {label}", self.host):
             return [self._key(issue) for issue in self.gh.search_issues(query)]
 
+    # -- what the GitHub Action needs beyond the port ---------------------------------------
+    def permission(self, project: str, login: str) -> str:
+        """`login`'s access to `project`: admin, write (maintain too), read (triage too) or
+        none. Someone GitHub does not know in that repository has none."""
+        with translate(f"read the permission of {login} on {project}", self.host):
+            try:
+                return self._repo(project).get_collaborator_permission(login)
+            except UnknownObjectException:
+                return "none"
+
+    def reply(self, ref: str, body: str) -> str | None:
+        """Post `body` as a new comment on issue `ref` (never the plan comment); its URL."""
+        parsed = parse_ref(ref, "github")
+        with translate(f"comment on {parsed.key}", self.host):
+            issue = self._stories.get(parsed.key) or self._repo(parsed.project).get_issue(
+                int(parsed.number)
+            )
+            return issue.create_comment(body).html_url
+
+    def parent_of(self, ref: str) -> Story | None:
+        """The issue `ref` is a sub-issue of, or None: no parent, or no sub-issues here."""
+        parsed = parse_ref(ref, "github")
+        url = f"{self._repo(parsed.project).url}/issues/{parsed.number}/parent"
+        with translate(f"read the parent of {parsed.key}", self.host):
+            try:
+                _, data = self.gh.requester.requestJsonAndCheck("GET", url)
+            except UnknownObjectException:
+                return None
+        project = str(data["repository_url"]).rstrip("/").split("/repos/", 1)[-1]
+        return Story(
+            ref=f"{project}#{data['number']}",
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            url=data.get("html_url"),
+            labels=[str(label["name"]) for label in data.get("labels") or []],
+            state=str(data.get("state") or "open"),
+            source=f"{project}#{data['number']}",
+        )
+
     # -- writing ----------------------------------------------------------------------------
     def _recent_children(self, story: Story, refresh: bool = False) -> dict[str, Issue.Issue]:
         """Issues storyplan made for this story lately, by task id: a lost answer's leftovers."""

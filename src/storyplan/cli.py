@@ -377,6 +377,24 @@ def sync(
 
 @app.command()
 @handles_errors
+def action(config: ConfigOption = None) -> None:
+    """Run as the GitHub Action: do what the workflow's event asks (plan, apply or sync).
+
+    Reads GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY and GITHUB_API_URL; writes
+    step outputs to GITHUB_OUTPUT and a summary to GITHUB_STEP_SUMMARY. See README "GitHub
+    Action" for what each event does.
+
+    Example (a workflow step): storyplan action
+    """
+    from storyplan.action import run_action
+
+    code = run_action(load_settings=lambda: _settings(config))
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+@handles_errors
 def demo(
     directory: Annotated[Path, typer.Argument(help="Where to put the example story.")] = Path(
         "storyplan-demo"

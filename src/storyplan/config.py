@@ -46,6 +46,18 @@ class SyncSettings(BaseModel):
     done_label: str = "storyplan:done"
 
 
+class ActionSettings(BaseModel):
+    """How `storyplan action` reacts to GitHub events inside a workflow run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Adding this label to an issue plans it (apply).
+    trigger_label: str = Field(default="refined", min_length=1)
+    # Answer a `/storyplan` command from someone without write access with one polite
+    # comment (True) or ignore it silently (False). Neither plans nor writes anything else.
+    reply_to_refused: bool = True
+
+
 class Settings(BaseSettings):
     """Every setting; `config.example.toml` shows each with a comment."""
 
@@ -60,6 +72,7 @@ class Settings(BaseSettings):
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     prune: bool = False
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    action: ActionSettings = Field(default_factory=ActionSettings)
     files: dict[str, Any] = Field(default_factory=dict)
     github: dict[str, Any] = Field(default_factory=dict)
     gitlab: dict[str, Any] = Field(default_factory=dict)
