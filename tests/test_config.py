@@ -15,11 +15,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None:
     from storyplan.adapters.files import FilesSettings
     from storyplan.adapters.github import GithubSettings
+    from storyplan.adapters.jira import JiraSettings
 
     settings = load_settings(ROOT / "config.example.toml")
     assert settings.labels.story == "storyplan"
     assert section(settings, FilesSettings, "files").plan_suffix == ".plan.md"
     assert section(settings, GithubSettings, "github").retries == 3
+    jira = section(settings, JiraSettings, "jira")
+    assert jira == JiraSettings()  # the example shows every default
+    assert set(JiraSettings.model_fields) == {*settings.jira, "url", "subtask_type"}
 
 
 def test_a_typo_inside_a_tracker_section_is_refused(tmp_path: Path) -> None:
