@@ -110,6 +110,8 @@ class GitlabTracker:
         self.issues: dict[str, IssueRecord] = {}  # child key → the issue as last seen
         self.links: dict[str, list[LinkRow]] = {}  # issue key → its links as last read
         self.task_type: str | None = None
+        self.by_task: dict[str, str] = {}  # task id → its child's key
+        self.lines_in_use = False  # a child keeps its dependencies in a Blocked by line
         self._writer = Writer(self)
 
     @property
@@ -154,6 +156,8 @@ class GitlabTracker:
         else:
             status = TaskStatus.NOT_PLANNED if obsolete else TaskStatus.DONE
         self.issues[record.key] = record
+        if task_id is not None:
+            self.by_task[task_id] = record.key
         return Child(
             key=record.key,
             task_id=task_id,
@@ -253,6 +257,7 @@ class GitlabTracker:
             for blocker in blocked_by(record.description or "", record.project):
                 if blocker in keys:
                     found.add(Link(blocker=blocker, blocked=record.key))
+                    self.lines_in_use = True
             if self.settings.blocking_links == "relates_to":
                 continue  # configured: every dependency is a line, no blocking links to read
             # GitLab counts the open issues each one blocks: a link to an open issue is read

@@ -292,7 +292,8 @@ class Rest:
         found: list[IssueRecord] = []
         for start in range(0, len(iids), PER_PAGE):
             chunk = iids[start : start + PER_PAGE]
-            rows = self._pages(f"/projects/{_project(project)}/issues", iids=chunk, state="all")
+            query = {"iids[]": chunk, "state": "all"}  # Grape reads arrays with brackets
+            rows = self._pages(f"/projects/{_project(project)}/issues", **query)
             found.extend(IssueRecord.model_validate(row) for row in rows)
         return found
 
@@ -375,4 +376,6 @@ class Rest:
 
 
 def backoff(attempt: int) -> None:
-    time.sleep(0.5 * 2**attempt)
+    """Like urllib3's: the first retry at once, then 0.5 s, 1 s, 2 s, ..."""
+    if attempt:
+        time.sleep(0.5 * 2 ** (attempt - 1))

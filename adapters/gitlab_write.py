@@ -58,7 +58,8 @@ def lost(err: TrackerError) -> bool:
 class Writer:
     def __init__(self, tracker: GitlabTracker) -> None:
         self.t = tracker
-        self.fallback = tracker.settings.blocking_links == "relates_to"
+        self.detected = False  # this run's first blocking link was refused
+        self.announced = False
         self._labels: dict[tuple[str, str], str] = {}
         self._recent: dict[str, IssueRecord] | None = None
 
@@ -104,6 +105,22 @@ class Writer:
             return Applied()
         raise AssertionError(change)
 
+    @property
+    def fallback(self) -> bool:
+        """Whether dependencies are written as related links with a Blocked by line."""
+        mode = self.t.settings.blocking_links
+        if mode == "auto":
+            # A story whose tasks already use the line keeps using it: one form per story.
+            return self.detected or self.t.lines_in_use
+        return mode == "relates_to"
+
+    def _body(self, change: CreateChild, project: str) -> str:
+        """A new child's description, with its Blocked by line when the fallback is known."""
+        keys = [self.t.by_task[dep] for dep in change.depends_on if dep in self.t.by_task]
+        if not self.fallback or not keys:
+            return change.body
+        return with_blocked_by(change.body, keys, project)
+
     def _update(self, record: IssueRecord, what: str, **fields: str) -> IssueRecord:
         with translate(what, self.t.where):
             updated = self.t.rest.update_issue(record.project, record.iid, **fields)
@@ -113,12 +130,13 @@ class Writer:
     # -- children ---------------------------------------------------------------------------
     def _create(self, story: Story, change: CreateChild) -> IssueRecord:
         if self.t.tasks:
-            return self._create_task(story, change)
-        orphan = self._orphans(story).get(change.task_id)
-        if orphan is None:
-            orphan = self._create_issue(story, change)
-        self._relate(story, orphan, f"relate the issue of task {change.task_id} to {story.ref}")
-        return orphan
+            record = self._create_task(story, change)
+        else:
+            record = self._orphans(story).get(change.task_id) or self._create_issue(story, change)
+            what = f"relate the issue of task {change.task_id} to {story.ref}"
+            self._relate(story, record, what)
+        self.t.by_task[change.task_id] = record.key
+        return record
 
     def _create_task(self, story: Story, change: CreateChild) -> IssueRecord:
         t = self.t
@@ -135,7 +153,7 @@ class Writer:
                     issue.project,
                     task_type=task_type,
                     title=change.title,
-                    description=change.body,
+                    description=self._body(change, issue.project),
                     parent=issue.gid,
                     labels=labels,
                 )
@@ -176,7 +194,8 @@ class Writer:
         what = f"create the issue for task {change.task_id} in {project}"
         try:
             with translate(what, self.t.where):
-                return self.t.rest.create_issue(project, change.title, change.body, change.labels)
+                body = self._body(change, project)
+                return self.t.rest.create_issue(project, change.title, body, change.labels)
         except TrackerError as err:
             if not lost(err):
                 raise
@@ -235,7 +254,6 @@ class Writer:
         assert change.blocked is not None
         blocker, blocked = t.issue(change.blocker), t.issue(change.blocked)
         what = f"link {change.blocked} as blocked by {change.blocker}"
-        notes: tuple[str, ...] = ()
         if not self.fallback:
             try:
                 self._block(blocker, blocked, what)
@@ -247,14 +265,27 @@ class Writer:
                         f'(403: {UNLICENSED}); set [gitlab] blocking_links = "auto" to fall '
                         "back to related links with a Blocked by line"
                     ) from None
-                self.fallback = True
-                notes = (
-                    f"the GitLab at {t.where.host} has no blocking issue links on this tier "
-                    f'(403: {UNLICENSED}), so each dependency is a "relates to" link plus a '
-                    '"Blocked by" line in the blocked task\'s description',
-                )
+                self.detected = True
         self._line_link(blocker, blocked, what)
-        return Applied(notes=notes)
+        return Applied(notes=self._announce())
+
+    def _announce(self) -> tuple[str, ...]:
+        """Once a run, unless config chose the fallback: why dependencies are not links."""
+        if self.announced or self.t.settings.blocking_links == "relates_to":
+            return ()
+        self.announced = True
+        how = (
+            'so each dependency is a "relates to" link plus a "Blocked by" line in the '
+            "blocked task's description"
+        )
+        if self.detected:
+            return (
+                f"the GitLab at {self.t.where.host} has no blocking issue links on this tier "
+                f"(403: {UNLICENSED}), {how}",
+            )
+        return (
+            f"this story's tasks already keep their dependencies without blocking links, {how}",
+        )
 
     def _block(self, blocker: IssueRecord, blocked: IssueRecord, what: str) -> None:
         t = self.t

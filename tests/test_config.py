@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None:
     from storyplan.adapters.files import FilesSettings
     from storyplan.adapters.github import GithubSettings
+    from storyplan.adapters.gitlab import GitlabSettings
     from storyplan.adapters.jira import JiraSettings
 
     settings = load_settings(ROOT / "config.example.toml")
@@ -24,6 +25,9 @@ def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None
     jira = section(settings, JiraSettings, "jira")
     assert jira == JiraSettings()  # the example shows every default
     assert set(JiraSettings.model_fields) == {*settings.jira, "url", "subtask_type"}
+    gitlab = section(settings, GitlabSettings, "gitlab")
+    assert gitlab == GitlabSettings()  # the example shows every default
+    assert set(GitlabSettings.model_fields) == {*settings.gitlab, "token"}  # token: env only
 
 
 def test_a_typo_inside_a_tracker_section_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,495 @@
+"""GitLab specifics against the fake over HTTP with the real python-gitlab (REST and GraphQL):
+the tier fallback, tasks mode and issues mode, self-managed roots, errors, lost answers,
+retries, pagination and the note limit. The shared scenarios live in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+
+import gitlab
+import pytest
+
+from storyplan.adapters.gitlab import GitlabSettings, aliases_for, base_url_for
+from storyplan.adapters.gitlab_api import Endpoint, translate
+from storyplan.adapters.gitlab_blocked import blocked_by, with_blocked_by
+from storyplan.cli import main
+from storyplan.errors import RateLimitError
+from storyplan.refs import parse_ref
+from tests.e2e.harness_gitlab import PROJECT, assert_clean, gitlab_environment, is_write
+from tests.e2e.stories import TaskSpec, diamond, edges, story_text
+from tests.fakes.base import Fault
+from tests.fakes.fake_gitlab import FakeGitlab, Issue
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitlab]:
+    with FakeGitlab() as server, gitlab_environment(server):
+        server.add_project(PROJECT)
+        yield server
+        assert_clean(server)
+
+
+def story(fake: FakeGitlab, tasks: list[TaskSpec] | None = None, text: str = "") -> Issue:
+    return fake.add_issue(PROJECT, "Sign in", description=text or story_text(tasks or diamond(8)))
+
+
+def ref(issue: Issue) -> str:
+    return f"gitlab:{PROJECT}#{issue.iid}"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def writes(fake: FakeGitlab) -> list[str]:
+    return [f"{e.method} {e.path}" for e in fake.log if is_write(e.method, e.path, e.request_body)]
+
+
+def tasks_of(fake: FakeGitlab, issue: Issue) -> list[Issue]:
+    return [i for i in fake.project_issues(PROJECT) if "storyplan:task" in (i.description or "")]
+
+
+def blocks(fake: FakeGitlab) -> set[tuple[int, int]]:
+    return {
+        (fake.work_item(lk.source_id).iid, fake.work_item(lk.target_id).iid)
+        for lk in fake.links.values()
+        if lk.link_type == "blocks"
+    }
+
+
+# -- what apply makes -------------------------------------------------------------------------
+def test_plan_prints_every_write_and_makes_none(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake)
+    code, out, _ = run(capsys, "plan", ref(issue), "--json")
+    assert code == 0
+    kinds = [change["kind"] for change in json.loads(out)["changes"]]
+    assert kinds.count("create_child") == 8
+    assert kinds.count("add_link") == len(edges(diamond(8)))
+    assert writes(fake) == []
+
+
+def test_tasks_are_child_work_items_labelled_and_titled_and_the_story_is_labelled(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake)
+    code, out, err = run(capsys, "apply", ref(issue), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["created"], data["linked"], data["notes"]) == (8, len(edges(diamond(8))), [])
+    assert data["plan"].startswith(f"{fake.url}/{PROJECT}/-/issues/{issue.iid}#note_")
+    children = fake.children(issue)
+    assert len(children) == 8
+    assert {child.issue_type for child in children} == {"task"}
+    first = min(children, key=lambda c: c.iid)
+    assert first.title == f"#{issue.iid} · Task 1: Session model"
+    assert "storyplan:task" in first.labels
+    assert "storyplan" in fake.issue(PROJECT, issue.iid).labels
+    assert len(blocks(fake)) == len(edges(diamond(8)))
+    # One mutation per task makes it and gives it its parent; the type id was looked up once.
+    assert fake.graphql_count("workItemCreate") == 8
+    assert fake.graphql_count("project") == 1
+
+
+def test_an_existing_issue_is_related_to_the_story_as_it_is(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = fake.add_issue(PROJECT, "Someone's issue", description="Hands off")
+    text = (
+        "## User Story\nAs a shopper I want to sign in so that my cart follows me.\n\n"
+        f"## Tasks\n- [ ] Build the thing\n- [ ] #{existing.iid}\n"
+        "- [ ] Test it, after Task 1 and #2\n"
+    )
+    issue = story(fake, text=text)
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    related = {lk.target_id for lk in fake.issue_links(issue) if lk.link_type == "relates_to"}
+    assert existing.id in related
+    assert len(fake.children(issue)) == 2
+    tester = next(c for c in fake.children(issue) if "Test it" in c.title)
+    assert (existing.iid, tester.iid) in blocks(fake)
+    assert (existing.title, existing.description) == ("Someone's issue", "Hands off")
+    fake.clear_log()
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    assert writes(fake) == []
+
+
+# -- the tier fallback -----------------------------------------------------------------------
+def test_without_blocking_links_the_run_falls_back_once_and_says_so(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.blocking_links_available = False
+    tasks = diamond(6)
+    issue = story(fake, tasks)
+    code, out, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert out.count("note:") == 1
+    assert "no blocking issue links on this tier" in out
+    assert "Blocked issues not available for current license" in out
+    # Asked once, from GitLab's answer; every other dependency went straight to the fallback.
+    assert fake.count("POST", r"/links$") == 1 + len(edges(tasks))
+    assert blocks(fake) == set()
+    by_iid = {t.iid: t for t in fake.children(issue)}
+    four = next(t for t in by_iid.values() if "Task 4:" in t.title)
+    two, three = (next(t for t in by_iid.values() if f"Task {n}:" in t.title) for n in (2, 3))
+    assert blocked_by(four.description or "", PROJECT) == [
+        f"{PROJECT}#{two.iid}",
+        f"{PROJECT}#{three.iid}",
+    ]
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, writes(fake), "note:" in out) == (0, [], False)
+
+
+def test_a_changed_dependency_moves_the_blocked_by_line_and_its_link_idempotently(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.blocking_links_available = False
+    tasks = diamond(4)
+    issue = story(fake, tasks)
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    tasks[2] = TaskSpec(3, "Rate limiter", [])  # T3 no longer waits for T1
+    tasks.append(TaskSpec(5, "Audit log", [4]))
+    with fake.lock:
+        fake.issue(PROJECT, issue.iid).description = story_text(tasks)
+    code, out, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert "already keep their dependencies without blocking links" in out
+    three = next(t for t in fake.children(issue) if "Task 3:" in t.title)
+    five = next(t for t in fake.children(issue) if "Task 5:" in t.title)
+    assert blocked_by(three.description or "", PROJECT) == []
+    assert "Blocked by" not in (three.description or "")
+    assert [lk.link_type for lk in fake.issue_links(three)] == ["relates_to"]  # to T4 only
+    assert len(blocked_by(five.description or "", PROJECT)) == 1
+    assert fake.count("PUT", rf"/issues/{five.iid}$") == 0  # written with the line at birth
+    fake.clear_log()
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    assert writes(fake) == []
+
+
+def test_configured_relates_to_never_asks_and_writes_the_line_with_the_task(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYPLAN_GITLAB__BLOCKING_LINKS", "relates_to")
+    issue = story(fake, diamond(4))
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, "note:" in out) == (0, False)
+    assert blocks(fake) == set()
+    assert fake.count("PUT") == 1  # the story's label; each line was written with its task
+    assert fake.count("POST", r"/links$") == len(edges(diamond(4)))
+
+
+def test_strict_blocks_on_a_free_tier_is_a_capability_error(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.blocking_links_available = False
+    monkeypatch.setenv("STORYPLAN_GITLAB__BLOCKING_LINKS", "blocks")
+    code, _, err = run(capsys, "apply", ref(story(fake, diamond(4))))
+    assert code == 10
+    assert "blocking issue links are not available on the GitLab at" in err
+    assert err.count("\n") == 1
+
+
+# -- tasks unavailable: issues mode -----------------------------------------------------------
+def test_without_tasks_apply_stops_before_any_write_and_names_the_setting(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.tasks_available = False
+    code, _, err = run(capsys, "apply", ref(story(fake, diamond(4))))
+    assert code == 10
+    assert "Task work items are not available in" in err
+    assert 'children = "issues"' in err
+    assert writes(fake) == []
+
+
+def test_issues_mode_relates_one_issue_per_task_to_the_story(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.tasks_available = False
+    monkeypatch.setenv("STORYPLAN_GITLAB__CHILDREN", "issues")
+    tasks = diamond(6)
+    issue = story(fake, tasks)
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    made = tasks_of(fake, issue)
+    assert len(made) == 6
+    assert {t.issue_type for t in made} == {"issue"}
+    assert all(t.parent_id is None for t in made)
+    related = {lk.target_id for lk in fake.issue_links(issue) if lk.link_type == "relates_to"}
+    assert related == {t.id for t in made}
+    assert len(blocks(fake)) == len(edges(tasks))
+    assert fake.graphql_count() == 0  # issues mode is REST only
+    fake.clear_log()
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    assert writes(fake) == []
+    # The story, its notes and its links (which list the children with their blocking counts),
+    # then the links of each child that blocks another.
+    assert len(fake.log) == 3 + len({blocker for blocker, _ in edges(tasks)})
+
+
+# -- self-managed, nested paths, names ---------------------------------------------------------
+def test_a_relative_url_root_and_every_ref_form_name_the_same_story(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deep = "Big.Org/web-team/api.v3-beta"
+    with FakeGitlab(prefix="/gitlab") as fake, gitlab_environment(fake):
+        fake.add_project(deep)
+        issue = fake.add_issue(deep, "Sign in", description=story_text(diamond(4)))
+        url = f"{fake.origin}/gitlab/{deep}/-/issues/{issue.iid}"
+        code, _, err = run(capsys, "apply", url)  # the root comes from [gitlab] base_url
+        assert code == 0, err
+        assert len(fake.children(issue)) == 4
+        os.environ.pop("STORYPLAN_GITLAB__BASE_URL")  # put back by gitlab_environment
+        for form in (f"gitlab:{deep.lower()}#{issue.iid}", url):
+            fake.clear_log()
+            code, out, err = run(capsys, "apply", form, "--base-url", f"{fake.url}/")
+            assert code == 0, err
+            assert "up to date" in out
+            assert writes(fake) == []
+        assert all(e.path.startswith("/gitlab/api/") for e in fake.log)
+        assert_clean(fake)
+
+
+def test_the_base_url_comes_from_the_option_then_the_ref_then_config() -> None:
+    config = GitlabSettings(base_url="https://git.example.com/gitlab")
+    url_ref = parse_ref("https://git.example.com/gitlab/g/p/-/issues/3")
+    other = parse_ref("https://gitlab.other.org/g/p/-/issues/3")
+    short = parse_ref("gitlab:g/p#3")
+    assert base_url_for("https://x.test/api/v4/", short, config) == "https://x.test"
+    assert base_url_for(None, url_ref, config) == "https://git.example.com/gitlab"
+    assert base_url_for(None, other, config) == "https://gitlab.other.org"
+    assert base_url_for(None, short, config) == "https://git.example.com/gitlab"
+    assert base_url_for(None, short, GitlabSettings()) == "https://gitlab.com"
+    assert aliases_for(url_ref, "https://git.example.com/gitlab") == {"gitlab/g/p#3": "g/p#3"}
+    assert aliases_for(short, "https://git.example.com/gitlab") == {}
+
+
+def test_the_blocked_by_line_keeps_a_persons_text_around_it() -> None:
+    body = "<!-- storyplan:task -->\n<!-- storyplan:begin -->\nx\n<!-- storyplan:end -->\n"
+    person = body + "\nA person's note.\n"
+    lined = with_blocked_by(person, ["g/p#2", "other/q#9"], "g/p")
+    assert (
+        "<!-- storyplan:end -->\n\nBlocked by #2, other/q#9 <!-- storyplan:blocked-by -->\n\n"
+        in lined
+    )
+    assert lined.endswith("A person's note.\n")
+    assert blocked_by(lined, "g/p") == ["g/p#2", "other/q#9"]
+    assert with_blocked_by(lined, [], "g/p") == person
+    assert with_blocked_by(with_blocked_by(body, ["g/p#2"], "g/p"), [], "g/p") == body
+
+
+# -- errors ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("setup", "code", "message"),
+    [
+        ("missing-story", 7, f"could not read story {PROJECT}#999: not found"),
+        ("missing-project", 7, "could not read story acme-corp/nope#1: not found"),
+        ("no-token", 6, "no GitLab token: set GITLAB_TOKEN"),
+        ("bad-token", 6, "rejected the token (401 Unauthorized); check GITLAB_TOKEN"),
+        ("read-token", 8, "the token may not"),
+        ("rate-limit", 9, "GitLab rate limit reached while trying to read story"),
+    ],
+)
+def test_errors_are_one_sentence_with_their_exit_code(
+    fake: FakeGitlab,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    setup: str,
+    code: int,
+    message: str,
+) -> None:
+    target = ref(story(fake, diamond(4)))
+    if setup == "missing-story":
+        target = f"gitlab:{PROJECT}#999"
+    elif setup == "missing-project":
+        target = "gitlab:acme-corp/nope#1"
+    elif setup == "no-token":
+        monkeypatch.delenv("GITLAB_TOKEN")
+    elif setup == "bad-token":
+        monkeypatch.setenv("GITLAB_TOKEN", "glpat-wrongwrongwrong")
+    elif setup == "read-token":
+        monkeypatch.setenv("GITLAB_TOKEN", "tok-read")
+    elif setup == "rate-limit":
+        fake.throttle(times=None, retry_after=3600)
+    started = time.monotonic()
+    got, out, err = run(capsys, "apply", target)
+    assert time.monotonic() - started < 5  # python-gitlab did not sleep out Retry-After
+    assert got == code, err
+    assert message in err
+    assert err.count("\n") == 1  # one sentence, no traceback
+    assert "Traceback" not in err
+    assert "glpat-wrongwrongwrong" not in out + err
+    if setup == "rate-limit":
+        assert "retry in 3600 seconds" in err
+        assert fake.count("GET") == 1  # asked once, not retried
+
+
+def test_a_429_without_retry_after_says_when_the_window_resets() -> None:
+    where = Endpoint("https://gitlab.example.com", "GITLAB_TOKEN")
+    where.remember({"RateLimit-Reset": str(int(time.time()) + 600)})
+    with pytest.raises(RateLimitError) as caught, translate("read story g/p#1", where):
+        raise gitlab.GitlabHttpError("Retry later", 429)
+    assert "GitLab rate limit reached while trying to read story g/p#1; it resets at" in str(
+        caught.value
+    )
+    assert caught.value.retry_after is not None
+    assert 590 < caught.value.retry_after <= 600
+
+
+def test_a_ci_job_token_is_sent_as_a_job_token(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers: list[set[str]] = []
+    fake.hooks.append(lambda request, response: headers.append(set(request.headers)))
+    fake.tokens["job-secret"] = "write"
+    monkeypatch.delenv("GITLAB_TOKEN")
+    monkeypatch.setenv("CI_JOB_TOKEN", "job-secret")
+    code, out, err = run(capsys, "apply", ref(story(fake, diamond(3))))
+    assert code == 0, err
+    assert all("job-token" in names and "private-token" not in names for names in headers)
+    assert "job-secret" not in out + err
+
+
+def test_the_storyplan_token_variable_is_the_last_resort(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITLAB_TOKEN")
+    monkeypatch.setenv("STORYPLAN_GITLAB__TOKEN", "tok-write")
+    code, out, err = run(capsys, "apply", ref(story(fake, diamond(2))))
+    assert code == 0, err
+    assert "tok-write" not in out + err
+
+
+# -- lost answers and retries ------------------------------------------------------------------
+def test_a_task_whose_answer_is_lost_is_adopted_not_made_twice(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake)
+    # GraphQL POSTs: the children query, the first two creates, then the third create's
+    # connection drops after GitLab made the task.
+    fake.faults.append(Fault("POST", r"/api/graphql$", status=None, skip=3))
+    fake.faults.append(Fault("POST", r"/api/graphql$", status=502, skip=3))  # skips count
+    # only once the fault before is spent: the look for the lost task, then two creates.
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert fake.faults == []  # both faults were hit
+    assert len(fake.children(issue)) == 8
+    assert fake.graphql_count("workItemCreate") == 8  # never repeated
+    assert len(blocks(fake)) == len(edges(diamond(8)))
+
+
+def test_an_issue_whose_answer_is_lost_is_adopted_not_made_twice(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYPLAN_GITLAB__CHILDREN", "issues")
+    issue = story(fake)
+    fake.faults.append(Fault("POST", r"/issues$", status=None, skip=2))
+    fake.faults.append(Fault("POST", r"/issues$", status=502, skip=2))
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert fake.faults == []
+    assert len(tasks_of(fake, issue)) == 8
+    assert fake.count("POST", r"/issues$") == 8
+
+
+def test_writes_are_never_repeated_by_the_transport_but_reads_are(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYPLAN_GITLAB__RETRIES", "2")
+    issue = story(fake, diamond(3))
+    fake.faults.append(Fault("GET", r"/issues/\d+$", status=502, after=False))
+    fake.faults.append(Fault("POST", r"/api/graphql$", status=503, after=False))  # the query
+    fake.faults.append(Fault("POST", r"/notes$", status=502, after=True))  # made, answer lost
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert fake.faults == []
+    assert fake.count("GET", rf"/issues/{issue.iid}$") == 2  # the story's read, retried
+    assert fake.count("POST", r"/notes$") == 1  # not repeated: found again by its marker
+    plans = [n for n in fake.issue_notes(issue) if "storyplan:plan" in n.body]
+    assert len(plans) == 1
+
+
+def test_a_run_cut_short_is_finished_by_the_next_without_duplicates(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake)
+    # The connection goes for good after the children query, the label and three tasks.
+    fake.faults.append(Fault("POST", r".", status=None, after=False, skip=5, times=1000))
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 5
+    assert "run apply again to finish" in err
+    fake.faults.clear()
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    assert len(fake.children(issue)) == 8
+    assert len(blocks(fake)) == len(edges(diamond(8)))
+
+
+# -- pagination and limits --------------------------------------------------------------------
+def test_every_page_of_notes_and_children_is_read(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = [TaskSpec(n, f"Step {n}") for n in range(1, 106)]
+    issue = story(fake, tasks)
+    for index in range(130):
+        fake.add_note(issue, f"chatter {index}")
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, "up to date" in out, writes(fake)) == (0, True, [])
+    assert fake.count("GET", r"/notes$") == 2  # the plan note came after 130 others
+    assert fake.count("POST", r"/api/graphql$") == 2  # 105 children, 100 a page
+    assert fake.count("GET", r"/issues$") == 2  # their details, 100 iids a request
+    assert len([n for n in fake.issue_notes(issue) if "storyplan:plan" in n.body]) == 1
+
+
+def test_a_plan_over_the_note_limit_is_refused_before_any_write(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake, diamond(4))
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    plan = next(n for n in fake.issue_notes(issue) if "storyplan:plan" in n.body)
+    with fake.lock:
+        plan.body += "\n" + "A person's very long note. " * 37_000  # outside the markers
+        fake.issue(PROJECT, issue.iid).description = story_text(diamond(5))
+    fake.clear_log()
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 3
+    assert "over the tracker's comment limit of 1,000,000" in err
+    assert writes(fake) == []
+
+
+def test_a_plan_too_long_in_full_is_shortened_not_half_written(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = "Long description. " * 3_000
+    tasks = [TaskSpec(n, f"Step {n}") for n in range(1, 21)]
+    issue = story(fake, text=story_text(tasks).replace("end to end.", "end to end. " + long))
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    plans = [n for n in fake.issue_notes(issue) if "storyplan:plan" in n.body]
+    assert len(plans) == 1
+    assert len(plans[0].body) <= 1_000_000
+    assert "Long description." not in plans[0].body
+    assert "Long description." in (fake.children(issue)[0].description or "")
+
+
+# -- sync -------------------------------------------------------------------------------------
+def test_sync_all_finds_every_planned_story_in_a_project(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    planned = [story(fake, diamond(2)) for _ in range(3)]
+    story(fake, diamond(2))  # never applied: not labelled
+    for issue in planned:
+        assert run(capsys, "apply", ref(issue))[0] == 0
+    fake.children(planned[0])[0].state = "closed"
+    code, out, _ = run(capsys, "sync", "--all", f"gitlab:{PROJECT}", "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert (result["checked"], result["updated"], result["unchanged"]) == (3, 1, 2)
