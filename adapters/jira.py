@@ -31,6 +31,7 @@ from storyplan.model import Markup, Story
 from storyplan.ports import (
     AddLink,
     Applied,
+    AttachChild,
     Capabilities,
     Change,
     Child,
@@ -124,8 +125,7 @@ class JiraTracker:
     name = "jira"
     markup: Markup = "jira"
     limits = Limits(max_children=None, max_comment_chars=32_767)
-    # A standard issue cannot become a sub-task by an edit; tasks are always new sub-tasks.
-    capabilities = Capabilities(attach_existing=False)
+    capabilities = Capabilities()
     title_format = "Task {number}: {title}"  # Jira shows a sub-task's parent beside it
 
     def __init__(self, settings: JiraSettings, api: JiraApi) -> None:
@@ -133,12 +133,12 @@ class JiraTracker:
         self.api = api
         self.site = api.url
         self.obsolete_label = "storyplan:obsolete"
-        self._story: Json | None = None
+        self._stories: dict[str, Json] = {}  # story key → the story as read, property included
+        self._recorded: dict[str, bool] = {}  # story key → its property names its plan comment
         self._children: dict[str, Child] = {}  # by key: what apply reports back
         self._link_ids: dict[tuple[str, str], str] = {}  # (blocker, blocked) → link id
         self._link_type: LinkType | None = None
-        self._subtask_type: str | None = None
-        self._plan_recorded = False  # the story's property names the current plan comment
+        self._subtask_types: dict[str, str] = {}  # project key → sub-task issue type id
 
     def _translate(self, what: str) -> AbstractContextManager[None]:
         return translate(what, self.api.host, self.api.hint)
@@ -147,10 +147,20 @@ class JiraTracker:
         return f"{self.site}/browse/{key}"
 
     def _story_json(self, story: Story) -> Json:
-        if self._story is None:
+        if story.ref not in self._stories:
             self.fetch_story(story.ref)
-        assert self._story is not None
-        return self._story
+        return self._stories[story.ref]
+
+    def _project(self, story: Story) -> str:
+        return str(((self._story_json(story).get("fields") or {}).get("project") or {})["key"])
+
+    def _record(self, story: Story, **values: Any) -> None:
+        """Merge `values` into the story's `storyplan` property (one write)."""
+        raw = self._story_json(story)
+        value = storyplan_property(raw) | values
+        with self._translate(f"record storyplan's bookkeeping on {story.ref}"):
+            self.api.put(f"issue/{story.ref}/properties/{PROPERTY}", value)
+        raw.setdefault("properties", {})[PROPERTY] = value
 
     # -- reading ----------------------------------------------------------------------------
     def fetch_story(self, ref: str) -> Story:
@@ -166,19 +176,24 @@ class JiraTracker:
                 f"{key} is a sub-task and Jira has only one level of sub-tasks; run storyplan "
                 f"on a story that is not a sub-task{instead}"
             )
-        self._story = raw
+        self._stories[key] = raw
         return story_from(raw, key, self._browse(key))
 
     def read_state(self, story: Story) -> TrackerState:
         raw = self._story_json(story)
         plan = self._find_plan(story, raw)
         found = self._search_children(story)
+        attached = [str(k) for k in storyplan_property(raw).get("attached") or []]
+        missing = [k for k in attached if k not in {str(item["key"]) for item in found}]
+        if missing:
+            found += self._read_issues(missing)
         children = [self._child(item, story) for item in found]
+        project = self._project(story)
         for item, child in zip(found, children, strict=True):
-            if child.task_id is not None and self._subtask_type is None:
+            if child.task_id is not None and project not in self._subtask_types:
                 itype = (item.get("fields") or {}).get("issuetype") or {}
                 if self.settings.subtask_type in (None, itype.get("name")):
-                    self._subtask_type = str(itype.get("id"))  # no metadata read needed
+                    self._subtask_types[project] = str(itype.get("id"))  # no metadata read
         links, seen = blocks_links(found, self.settings.blocks_inward, self.settings.blocks_outward)
         self._link_ids = {(link.blocker, link.blocked): id_ for id_, link in links.items()}
         self._link_type = self._link_type or seen
@@ -189,8 +204,26 @@ class JiraTracker:
             story_labels=tuple(story.labels),
         )
 
+    def _read_issues(self, keys: list[str]) -> list[Json]:
+        """Existing issues attached as tasks: one search, or one read each if one is gone."""
+        fields, wanted = list(CHILD_FIELDS), ", ".join(keys)
+        try:
+            with self._translate("read the issues attached as tasks"):
+                return self.api.search(f"key in ({wanted}) ORDER BY key ASC", fields, [PROPERTY])
+        except DEFINITE:
+            raise
+        except TrackerError:  # JQL refuses a key that no longer exists
+            found = []
+            for key in keys:
+                try:
+                    with self._translate(f"read {key}"):
+                        found.append(self.api.get(f"issue/{key}", {"fields": ",".join(fields)}))
+                except NotFoundError:
+                    continue  # deleted or moved out of sight: no longer a task's issue
+            return found
+
     def _child(self, raw: Json, story: Story) -> Child:
-        story_id = str((self._story or {}).get("id") or "")
+        story_id = str(self._stories.get(story.ref, {}).get("id") or "")
         child = child_from(raw, story.ref, story_id, self._browse(raw["key"]), self.obsolete_label)
         self._children[child.key] = child
         return child
@@ -223,7 +256,7 @@ class JiraTracker:
             if not complete:
                 comments = self._all_comments(story)
             found = next((c for c in comments if self._is_plan(c)), None)
-        self._plan_recorded = found is not None and str(found.get("id")) == recorded
+        self._recorded[story.ref] = found is not None and str(found.get("id")) == recorded
         return self._comment(story, found) if found is not None else None
 
     @staticmethod
@@ -248,9 +281,9 @@ class JiraTracker:
 
     # -- lookups for writing ----------------------------------------------------------------
     def _subtask_type_id(self, story: Story) -> str:
-        if self._subtask_type is not None:
-            return self._subtask_type
-        project = str(((self._story_json(story).get("fields") or {}).get("project") or {})["key"])
+        project = self._project(story)
+        if project in self._subtask_types:
+            return self._subtask_types[project]
         with self._translate(f"read the issue types of project {project}"):
             types = self._issue_types(project)
         subtasks = [t for t in types if t.get("subtask")]
@@ -264,8 +297,8 @@ class JiraTracker:
                 + (f" named '{wanted}' (it has: {names})" if wanted else "")
                 + "; sub-tasks must be turned on for storyplan to add tasks"
             )
-        self._subtask_type = str(subtasks[0]["id"])
-        return self._subtask_type
+        self._subtask_types[project] = str(subtasks[0]["id"])
+        return self._subtask_types[project]
 
     def _issue_types(self, project: str) -> list[Json]:
         """The project's issue types from its create metadata (Cloud, Data Center 8.4+)."""
@@ -300,7 +333,7 @@ class JiraTracker:
 
     # -- writing ----------------------------------------------------------------------------
     def _create(self, story: Story, change: CreateChild) -> Child:
-        project = str(((self._story_json(story).get("fields") or {}).get("project") or {})["key"])
+        project = self._project(story)
         body = normalise(change.body)
         mark = {
             "story": story.ref,
@@ -346,6 +379,16 @@ class JiraTracker:
         )
         self._children[child.key] = child
         return child
+
+    def _attach(self, story: Story, change: AttachChild) -> Child:
+        """An existing issue serves a task as it is: the story's property lists it, so the
+        next read finds it (it cannot become a sub-task, and it is a person's to edit)."""
+        with self._translate(f"read {change.key} to attach it to {story.ref}"):
+            raw = self.api.get(f"issue/{change.key}", {"fields": ",".join(CHILD_FIELDS)})
+        listed = [str(k) for k in storyplan_property(self._story_json(story)).get("attached") or []]
+        if change.key not in listed:
+            self._record(story, attached=[*listed, change.key])
+        return self._child(raw, story)
 
     def _update(self, change: UpdateChild) -> Child:
         body = normalise(change.body)
@@ -405,18 +448,18 @@ class JiraTracker:
                 if lost is None:
                     raise
                 raw = lost
-            self._plan_recorded = False
+            self._recorded[story.ref] = False
         plan = self._comment(story, {"id": raw.get("id", change.key), "body": body})
-        if not self._plan_recorded:
-            value = storyplan_property(self._story_json(story)) | {"plan": plan.key}
-            with self._translate(f"record the plan comment of {story.ref}"):
-                self.api.put(f"issue/{story.ref}/properties/{PROPERTY}", value)
-            self._plan_recorded = True
+        if not self._recorded.get(story.ref):
+            self._record(story, plan=plan.key)
+            self._recorded[story.ref] = True
         return plan
 
     def apply(self, story: Story, change: Change) -> Applied:
         if isinstance(change, CreateChild):
             return Applied(child=self._create(story, change))
+        if isinstance(change, AttachChild):
+            return Applied(child=self._attach(story, change))
         if isinstance(change, UpdateChild):
             return Applied(child=self._update(change))
         if isinstance(change, AddLink):

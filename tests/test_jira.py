@@ -216,6 +216,31 @@ def test_a_renamed_blocks_type_is_found_by_the_descriptions_config_names(
     assert cloud.writes() == []
 
 
+def test_an_existing_issue_is_attached_as_it_is_and_linked(
+    cloud: FakeJira, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = cloud.add_issue("Someone's issue", description="Hands off")
+    text = (
+        "h2. User Story\nAs a shopper I want to sign in so that my cart follows me.\n\n"
+        f"h2. Tasks\n* Build the thing\n* {existing.key}\n* Test it, after Task 1 and Task 2\n"
+    )
+    issue = cloud.add_issue("Story", issuetype="Story", description=text)
+    code, _, err = run(capsys, "apply", issue.key)
+    assert code == 0, err
+    assert sorted(tasks_of(cloud, issue.key)) == ["T1", "T3"]
+    assert issue.properties["storyplan"]["attached"] == [existing.key]
+    assert (existing.summary, existing.description) == ("Someone's issue", "Hands off")
+    assert (existing.labels, existing.properties) == ([], {})
+    tester = tasks_of(cloud, issue.key)["T3"]
+    blockers = {lk.inward_id for lk in cloud.links.values() if lk.outward_id == tester.id}
+    assert existing.id in blockers
+    assert existing.key in plans_on(issue)[0]
+    cloud.clear_log()
+    assert run(capsys, "apply", issue.key)[0] == 0
+    assert cloud.writes() == []
+    assert cloud.count("GET", r"/search") == 2  # the sub-tasks, then the attached issues
+
+
 def test_a_story_that_is_itself_a_sub_task_is_refused_in_one_sentence(
     fake: FakeJira, capsys: pytest.CaptureFixture[str]
 ) -> None:
