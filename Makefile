@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck workflows unit bench clean
 
 $(BIN)/storyplan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,18 @@ lint: $(BIN)/storyplan
 typecheck: $(BIN)/storyplan
 	$(BIN)/mypy src/storyplan adapters
 
+# actionlint checks workflows only (given action.yml it reports a workflow without `on`), so
+# it reads the examples, with shellcheck on their run: lines; zizmor reads the action and the
+# examples, offline (no GitHub API, no network). Files are named one by one: zizmor given a
+# directory collects only its .github/workflows/.
+workflows: $(BIN)/storyplan  ## lint action.yml and examples/workflows/
+	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck examples/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress --config zizmor.yml action.yml examples/workflows/*.yml
+
 unit: $(BIN)/storyplan
 	$(BIN)/python -m pytest -n 2
 
-test: lint typecheck unit  ## everything CI runs
+test: lint typecheck workflows unit  ## everything CI runs
 
 bench: $(BIN)/storyplan
 	bash benchmarks/startup.sh
