@@ -79,7 +79,6 @@ def read_credentials(settings: GitlabSettings) -> Credentials:
 class GitlabTracker:
     name = "gitlab"
     markup: Markup = "markdown"
-    capabilities = Capabilities()
     title_format = "{story} · Task {number}: {title}"
 
     def __init__(
@@ -102,6 +101,8 @@ class GitlabTracker:
             max_children=MAX_CHILD_TASKS if self.tasks else None,
             max_comment_chars=NOTE_MAX_CHARS,
         )
+        # Issues mode has no native nesting: its children are related issues.
+        self.capabilities = Capabilities(sub_issues=self.tasks)
         self.task_label = task_label
         self.obsolete_label = obsolete_label
         self._aliases = dict(aliases or {})

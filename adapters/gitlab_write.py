@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import gitlab
+import httpx
+import requests
+from gql.transport.exceptions import TransportError, TransportQueryError
 
 from storyplan import markers
 from storyplan.errors import CapabilityError, TrackerError
@@ -46,13 +49,18 @@ class Unlicensed(Exception):
     """The tier refused a blocking link; the caller falls back."""
 
 
-def _status(err: gitlab.GitlabError) -> int | None:
-    return err.response_code
-
-
 def lost(err: TrackerError) -> bool:
-    """Whether the failure may hide a write that was made: no answer, or a 5xx."""
-    return type(err) is TrackerError  # the subclasses are definite refusals
+    """Whether the failure may hide a write that was made: no answer at all, or a 5xx.
+
+    `translate` raises from None, which hides the SDK's exception from tracebacks but keeps
+    it as the context; a 4xx or a GraphQL error is a definite refusal and is not looked into.
+    """
+    cause = err.__context__
+    if isinstance(cause, gitlab.GitlabError):
+        return cause.response_code is not None and cause.response_code >= 500
+    return isinstance(cause, requests.RequestException | httpx.HTTPError | TransportError) and (
+        not isinstance(cause, TransportQueryError)
+    )
 
 
 class Writer:
@@ -210,7 +218,7 @@ class Writer:
             try:
                 self.t.rest.create_link(issue, record, "relates_to")
             except gitlab.GitlabHttpError as err:
-                if _status(err) != 409:  # 409: related already (a repeated run)
+                if err.response_code != 409:  # 409: related already (a repeated run)
                     raise
 
     def _label(self, project: str, name: str) -> str:
@@ -223,7 +231,7 @@ class Writer:
                     try:
                         label = rest.create_label(project, name, LABEL_COLOR)
                     except gitlab.GitlabHttpError as err:
-                        if _status(err) != 409 or (label := rest.label(project, name)) is None:
+                        if err.response_code != 409 or (label := rest.label(project, name)) is None:
                             raise
             self._labels[(project, name)] = label.gid
         return self._labels[(project, name)]
@@ -294,9 +302,9 @@ class Writer:
                 t.rest.create_link(blocker, blocked, "blocks")
                 return
             except gitlab.GitlabHttpError as err:
-                if _status(err) == 403 and UNLICENSED in str(err.error_message):
+                if err.response_code == 403 and UNLICENSED in str(err.error_message):
                     raise Unlicensed from None
-                if _status(err) != 409:
+                if err.response_code != 409:
                     raise
             # 409: the two are linked already; make sure it is this link, in this direction.
             row = self._row(blocker, blocked, fresh=True)
@@ -315,7 +323,7 @@ class Writer:
             try:
                 t.rest.create_link(blocked, blocker, "relates_to")
             except gitlab.GitlabHttpError as err:
-                if _status(err) != 409:
+                if err.response_code != 409:
                     raise
         keys = blocked_by(blocked.description or "", blocked.project)
         if blocker.key not in keys:
@@ -344,5 +352,5 @@ class Writer:
             try:
                 t.rest.delete_link(blocked, row.issue_link_id)
             except gitlab.GitlabHttpError as err:
-                if _status(err) != 404:  # 404: removed already (a repeated run)
+                if err.response_code != 404:  # 404: removed already (a repeated run)
                     raise
