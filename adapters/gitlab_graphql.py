@@ -49,7 +49,7 @@ query StoryplanTaskType($project: ID!) {
 CREATE_TASK = """
 mutation StoryplanCreateTask($input: WorkItemCreateInput!) {
   workItemCreate(input: $input) {
-    workItem { id iid title description state webUrl reference(full: true) project { id } }
+    workItem { id iid title description state webUrl reference(full: true) }
     errors
   }
 }
@@ -156,6 +156,7 @@ class WorkItems:
     def create_task(
         self,
         project: str,
+        project_id: int,
         *,
         task_type: str,
         title: str,
@@ -180,7 +181,7 @@ class WorkItems:
         return IssueRecord(
             id=_number(item["id"]),
             iid=int(item["iid"]),
-            project_id=_number(item["project"]["id"]),
+            project_id=project_id,
             title=item["title"],
             description=item["description"],
             state="opened" if item["state"] == "OPEN" else "closed",

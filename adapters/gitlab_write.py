@@ -159,6 +159,7 @@ class Writer:
             with translate(what, t.where, "work items"):
                 record = t.work_items.create_task(
                     issue.project,
+                    issue.project_id,  # a task is made in its story's project
                     task_type=task_type,
                     title=change.title,
                     description=self._body(change, issue.project),
