@@ -180,13 +180,17 @@ class JiraApi:
         return url
 
     @staticmethod
-    def _json(response: requests.Response) -> Any:
+    def _json(response: requests.Response) -> Json:
+        """The answer's JSON object; every resource storyplan uses answers one (or nothing)."""
         if not response.content:
             return {}
         try:
-            return response.json()
+            data = response.json()
         except ValueError:
-            raise JIRAError("the answer was not JSON", status_code=response.status_code) from None
+            data = None
+        if not isinstance(data, dict):
+            raise JIRAError("the answer was not a JSON object", status_code=response.status_code)
+        return data
 
     @contextmanager
     def _sent_once(self) -> Iterator[None]:
@@ -197,16 +201,16 @@ class JiraApi:
             self.session.max_retries = self.retries
 
     # -- requests -------------------------------------------------------------------------
-    def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+    def get(self, path: str, params: dict[str, str] | None = None) -> Json:
         response = self.session.get(self._url(path), params=params)
         self._learn(response)
         return self._json(response)
 
-    def post(self, path: str, body: Json) -> Any:
+    def post(self, path: str, body: Json) -> Json:
         with self._sent_once():
             return self._json(self.session.post(self._url(path), data=json.dumps(body)))
 
-    def put(self, path: str, body: Any) -> Any:
+    def put(self, path: str, body: Json) -> Json:
         with self._sent_once():
             return self._json(self.session.put(self._url(path), data=json.dumps(body)))
 

@@ -85,7 +85,8 @@ def story_from(raw: Json, key: str, url: str) -> Story:
     return Story(
         ref=key,
         title=str(fields.get("summary") or ""),
-        body=normalise(fields.get("description")),
+        # Only line ends: the parser's line numbers must point into the text as written.
+        body=str(fields.get("description") or "").replace("\r\n", "\n"),
         markup="jira",
         url=url,
         labels=[str(label) for label in fields.get("labels") or []],
@@ -94,7 +95,7 @@ def story_from(raw: Json, key: str, url: str) -> Story:
         created_at=_when(fields.get("created")),
         updated_at=_when(fields.get("updated")),
         state="closed" if category(raw) == "done" else "open",
-        source=url,
+        source=key,
     )
 
 
