@@ -534,3 +534,44 @@ def test_outputs_and_summary_are_written_as_documented(
     assert len(rows) == 4
     assert all(row.count(" | ") == 2 for row in rows)  # a title's | cannot add a column
     assert "| create | T1 | #1 · Task 1: Session \\| model |" in summary
+
+
+def test_an_app_bots_label_applies_without_asking_for_its_permission(
+    fake: FakeGithub, action: Action, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = fake.add_issue("octo/shop", "Sign in", story_text(diamond(4)))
+    payload = about(event("issues.labeled"), story)
+    payload["label"]["name"] = "refined"
+    payload["sender"].update(login="triage-helper[bot]", type="Bot")
+    run = action("issues", payload, capsys)
+    assert run.code == 0, run.err
+    assert fake.count("GET", "/permission$") == 0
+    assert len(fake.sub_issues("octo/shop", story.number)) == 4
+
+
+def test_github_enterprise_is_reached_through_github_api_url(
+    action: Action, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with github_fake("/api/v3") as ghe:
+        monkeypatch.setenv("GITHUB_API_URL", ghe.url)
+        ghe.add_repo("octo/shop")
+        story = ghe.add_issue("octo/shop", "Sign in", story_text(diamond(4)))
+        assert main(["apply", f"octo/shop#{story.number}", "--base-url", ghe.url]) == 0
+        close(ghe, ghe.sub_issues("octo/shop", story.number)[0])
+        run = action("schedule", event("schedule"), capsys)
+        assert run.code == 0, run.err
+        assert ghe.count("PATCH", "/api/v3/repos/octo/shop/issues/comments/") == 1
+        assert_spec_clean(ghe)
+
+
+def test_an_unknown_command_from_a_collaborator_gets_the_list_of_commands(
+    fake: FakeGithub, action: Action, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = fake.add_issue("octo/shop", "Sign in", story_text(diamond(4)))
+    fake.set_role("mona", "write")
+    run = action("issue_comment", comment(story, "/storyplan frobnicate", "mona"), capsys)
+    assert run.code == 0
+    assert writes(fake) == {"POST /repos/octo/shop/issues/N/comments": 1}
+    (reply,) = fake.comments_on("octo/shop", story.number)
+    assert reply.body.startswith("`/storyplan frobnicate` is not a command I know.")
+    assert fake.sub_issues("octo/shop", story.number) == []

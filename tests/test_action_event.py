@@ -248,3 +248,20 @@ def test_the_apply_reply_counts_what_was_done() -> None:
         "**storyplan** applied the plan of octo/shop#1 (2 sub-issue(s) created, "
         "1 dependency link(s) added, plan comment written). The plan: https://x/c"
     )
+
+
+def test_the_action_section_reads_from_file_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyplan.config import load_settings
+
+    path = tmp_path / "storyplan.toml"
+    path.write_text('[action]\ntrigger_label = "ready"\nreply_to_refused = false\n')
+    monkeypatch.delenv("STORYPLAN_ACTION__TRIGGER_LABEL", raising=False)
+    settings = load_settings(path)
+    assert (settings.action.trigger_label, settings.action.reply_to_refused) == ("ready", False)
+    monkeypatch.setenv("STORYPLAN_ACTION__TRIGGER_LABEL", "go")
+    assert load_settings(path).action.trigger_label == "go"
+    path.write_text('[action]\ntrigger_lable = "x"\n')
+    with pytest.raises(ConfigError, match=r"unknown setting 'action\.trigger_lable'"):
+        load_settings(path)
