@@ -10,18 +10,14 @@ whose answer was lost is found again by the next read, and is never made twice.
 
 from __future__ import annotations
 
-import os
 from contextlib import AbstractContextManager
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from typing import Any
 
 from storyplan import markers
 from storyplan.config import Settings, section
 from storyplan.errors import (
     AuthError,
     CapabilityError,
-    ConfigError,
     ForbiddenError,
     NotFoundError,
     RateLimitError,
@@ -49,76 +45,26 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
-from .jira_api import CLOUD_HOSTS, Credentials, JiraApi, Json, translate
+from .jira_api import JiraApi, Json, translate
+from .jira_config import JiraSettings, read_credentials, site_url
 from .jira_read import (
     CHILD_FIELDS,
     PROPERTY,
     STORY_FIELDS,
-    LinkType,
     blocks_links,
     child_from,
     normalise,
+    pick_transition,
     story_from,
     storyplan_property,
 )
+from .jira_types import JiraTypes
+
+__all__ = ["JiraSettings", "JiraTracker", "create_tracker", "read_credentials"]
 
 COMPLETED = ("Done", "Closed", "Resolved", "Complete", "Completed")
 # A refusal that says nothing was made; anything else may hide a create whose answer was lost.
 DEFINITE = (AuthError, ForbiddenError, NotFoundError, RateLimitError)
-
-
-def _category(status: Any) -> str | None:
-    category = (status or {}).get("statusCategory") or {}
-    return str(category.get("key")) if category.get("key") else None
-
-
-class JiraSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str | None = None  # site root, with a context path if any
-    auth: Literal["auto", "basic", "bearer"] = "auto"
-    timeout: float = Field(default=30, gt=0)
-    retries: int = Field(default=3, ge=0)
-    max_retry_delay: int = Field(default=30, ge=0)
-    subtask_type: str | None = None
-    blocks_inward: str = "is blocked by"
-    blocks_outward: str = "blocks"
-    prune_statuses: list[str] = Field(
-        default_factory=lambda: ["Won't Do", "Cancelled", "Canceled", "Declined", "Rejected"]
-    )
-    obsolete_comment: str = (
-        "storyplan: this task was removed from the plan of {story}; it is kept for its "
-        "history. Close it when it is no longer needed."
-    )
-
-
-def read_credentials(url: str, auth: str = "auto") -> Credentials:
-    """Credentials from the environment only: email + API token (Cloud) or a PAT (bearer)."""
-    email, token, pat = (
-        os.environ.get(n, "").strip() for n in ("JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT")
-    )
-    basic = Credentials("basic", SecretStr(token), email) if email and token else None
-    bearer = Credentials("bearer", SecretStr(pat)) if pat else None
-    if auth == "basic" and basic is None:
-        raise AuthError("[jira] auth is 'basic' but JIRA_EMAIL and JIRA_API_TOKEN are not both set")
-    if auth == "bearer" and bearer is None:
-        raise AuthError("[jira] auth is 'bearer' but JIRA_PAT is not set in the environment")
-    if auth == "basic" or (auth == "auto" and basic and bearer is None):
-        assert basic is not None
-        return basic
-    if auth == "bearer" or (auth == "auto" and bearer and basic is None):
-        assert bearer is not None
-        return bearer
-    if basic and bearer:  # both kinds set: the site's kind decides
-        host = url.split("//", 1)[-1].split("/", 1)[0].lower()
-        return basic if host.endswith(CLOUD_HOSTS) else bearer
-    if email or token:
-        missing = "JIRA_API_TOKEN" if email else "JIRA_EMAIL"
-        raise AuthError(f"incomplete Jira credentials: {missing} is not set in the environment")
-    raise AuthError(
-        "no Jira credentials: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT "
-        "(Jira Data Center) in the environment"
-    )
 
 
 class JiraTracker:
@@ -137,8 +83,7 @@ class JiraTracker:
         self._recorded: dict[str, bool] = {}  # story key → its property names its plan comment
         self._children: dict[str, Child] = {}  # by key: what apply reports back
         self._link_ids: dict[tuple[str, str], str] = {}  # (blocker, blocked) → link id
-        self._link_type: LinkType | None = None
-        self._subtask_types: dict[str, str] = {}  # project key → sub-task issue type id
+        self.types = JiraTypes(api, settings)
 
     def _translate(self, what: str) -> AbstractContextManager[None]:
         return translate(what, self.api.host, self.api.hint)
@@ -190,13 +135,11 @@ class JiraTracker:
         children = [self._child(item, story) for item in found]
         project = self._project(story)
         for item, child in zip(found, children, strict=True):
-            if child.task_id is not None and project not in self._subtask_types:
-                itype = (item.get("fields") or {}).get("issuetype") or {}
-                if self.settings.subtask_type in (None, itype.get("name")):
-                    self._subtask_types[project] = str(itype.get("id"))  # no metadata read
+            if child.task_id is not None:
+                self.types.saw_subtask(project, (item.get("fields") or {}).get("issuetype"))
         links, seen = blocks_links(found, self.settings.blocks_inward, self.settings.blocks_outward)
         self._link_ids = {(link.blocker, link.blocked): id_ for id_, link in links.items()}
-        self._link_type = self._link_type or seen
+        self.types.saw_link_type(seen)
         return TrackerState(
             plan=plan,
             children=tuple(children),
@@ -280,57 +223,6 @@ class JiraTracker:
             return [str(raw["key"]) for raw in self.api.search(jql, ["summary"], [])]
 
     # -- lookups for writing ----------------------------------------------------------------
-    def _subtask_type_id(self, story: Story) -> str:
-        project = self._project(story)
-        if project in self._subtask_types:
-            return self._subtask_types[project]
-        with self._translate(f"read the issue types of project {project}"):
-            types = self._issue_types(project)
-        subtasks = [t for t in types if t.get("subtask")]
-        wanted = self.settings.subtask_type
-        if wanted is not None:
-            subtasks = [t for t in subtasks if str(t.get("name")).casefold() == wanted.casefold()]
-        if not subtasks:
-            names = ", ".join(str(t.get("name")) for t in types if t.get("subtask")) or "none"
-            raise CapabilityError(
-                f"project {project} on {self.api.host} has no sub-task issue type"
-                + (f" named '{wanted}' (it has: {names})" if wanted else "")
-                + "; sub-tasks must be turned on for storyplan to add tasks"
-            )
-        self._subtask_types[project] = str(subtasks[0]["id"])
-        return self._subtask_types[project]
-
-    def _issue_types(self, project: str) -> list[Json]:
-        """The project's issue types from its create metadata (Cloud, Data Center 8.4+)."""
-        types: list[Json] = []
-        try:
-            while True:
-                params = {"startAt": str(len(types)), "maxResults": "100"}
-                page = self.api.get(f"issue/createmeta/{project}/issuetypes", params)
-                items = page.get("issueTypes") or page.get("values") or []
-                types.extend(items)
-                if not items or len(types) >= int(page.get("total") or 0):
-                    return types
-        except NotFoundError:  # Data Center before 8.4 has only the old, combined resource
-            meta = self.api.get("issue/createmeta", {"projectKeys": project})
-            projects = meta.get("projects") or [{}]
-            return list(projects[0].get("issuetypes") or [])
-
-    def _blocks_type(self) -> LinkType:
-        if self._link_type is None:
-            inward, outward = self.settings.blocks_inward, self.settings.blocks_outward
-            with self._translate("read the issue link types"):
-                listed = self.api.get("issueLinkType").get("issueLinkTypes") or []
-            types = [LinkType.from_json(raw) for raw in listed]
-            self._link_type = next((t for t in types if t.means(inward, outward)), None)
-            if self._link_type is None:
-                raise CapabilityError(
-                    f"no issue link type on {self.api.host} reads '{outward}' / '{inward}'; "
-                    "set [jira] blocks_outward and blocks_inward to the descriptions of the "
-                    "type that means 'blocks'"
-                )
-        return self._link_type
-
     # -- writing ----------------------------------------------------------------------------
     def _create(self, story: Story, change: CreateChild) -> Child:
         project = self._project(story)
@@ -344,7 +236,7 @@ class JiraTracker:
             "fields": {
                 "project": {"key": project},
                 "parent": {"key": story.ref},
-                "issuetype": {"id": self._subtask_type_id(story)},
+                "issuetype": {"id": self.types.subtask(project)},
                 "summary": change.title,
                 "description": body,
                 "labels": list(change.labels),
@@ -408,23 +300,14 @@ class JiraTracker:
         return child
 
     def _finish(self, key: str, preferred: list[str]) -> None:
-        """Move `key` to a done-category status by a transition available from where it is,
-        the first of `preferred` (transition or status names) that is offered, else any."""
+        """Move `key` to a done-category status by a transition offered from where it is."""
         with self._translate(f"read the transitions of {key}"):
             listed: list[Json] = self.api.get(f"issue/{key}/transitions").get("transitions") or []
-        done = [t for t in listed if _category(t.get("to")) == "done"]
-        if not done:
+        chosen = pick_transition(listed, preferred)
+        if chosen is None:
             raise CapabilityError(
                 f"{key} has no transition to a done status from where it is; close it by hand"
             )
-        order = [name.casefold() for name in preferred]
-
-        def rank(transition: Json) -> int:
-            names = {str(transition.get("name")), str((transition.get("to") or {}).get("name"))}
-            hits = [order.index(n.casefold()) for n in names if n.casefold() in order]
-            return min(hits, default=len(order))
-
-        chosen = min(done, key=rank)
         with self._translate(f"close {key}"):
             self.api.post(f"issue/{key}/transitions", {"transition": {"id": str(chosen["id"])}})
 
@@ -467,7 +350,7 @@ class JiraTracker:
             assert change.blocked is not None
             # "Blocks" posted with inwardIssue=A, outwardIssue=B reads "A blocks B".
             request = {
-                "type": {"id": self._blocks_type().id},
+                "type": {"id": self.types.blocks().id},
                 "inwardIssue": {"key": change.blocker},
                 "outwardIssue": {"key": change.blocked},
             }
@@ -507,19 +390,6 @@ class JiraTracker:
                 self.api.put(f"issue/{story.ref}", {"update": {"labels": [{"add": change.label}]}})
             return Applied()
         raise CapabilityError(f"Jira cannot {change.kind.replace('_', ' ')}")
-
-
-def site_url(ref: Ref, settings: JiraSettings, base_url: str | None) -> str:
-    """The command line wins, then the host a story URL names, then JIRA_URL, then config."""
-    url = base_url or ref.base_url or os.environ.get("JIRA_URL", "").strip() or settings.url
-    if not url:
-        raise ConfigError(
-            "no Jira site: set JIRA_URL (or [jira] url, or --base-url), or give the story "
-            "as its URL (https://SITE/browse/SHOP-123)"
-        )
-    if not url.startswith(("https://", "http://")):
-        raise ConfigError(f"the Jira site '{url}' is not an http(s) URL")
-    return url.rstrip("/")
 
 
 def create_tracker(settings: Settings, ref: Ref, **options: Any) -> JiraTracker:

@@ -76,8 +76,24 @@ def _when(text: Any) -> datetime | None:
 
 
 def category(raw: Json) -> str:
-    status = raw.get("fields", {}).get("status") or {}
+    """An issue's status category key: "new", "indeterminate" or "done"."""
+    status = (raw.get("fields") or {}).get("status") or {}
     return str((status.get("statusCategory") or {}).get("key") or "new")
+
+
+def pick_transition(transitions: list[Json], preferred: list[str]) -> Json | None:
+    """The transition into a done-category status whose name (or its status's) comes first
+    in `preferred`, else the first into any done-category status; None if there is none."""
+    done = [t for t in transitions if category({"fields": {"status": t.get("to")}}) == "done"]
+    order = [name.casefold() for name in preferred]
+
+    def rank(transition: Json) -> int:
+        names = {str(transition.get("name")), str((transition.get("to") or {}).get("name"))}
+        return min(
+            (order.index(n.casefold()) for n in names if n.casefold() in order), default=len(order)
+        )
+
+    return min(done, key=rank) if done else None
 
 
 def story_from(raw: Json, key: str, url: str) -> Story:
