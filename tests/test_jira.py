@@ -6,7 +6,6 @@ rule, text normalisation, limits, sync. The shared scenarios live in tests/e2e.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -523,4 +522,3 @@ def test_a_whole_run_keeps_the_fakes_spec_checks_clean(
     assert checker is not None
     assert checker.checked >= 20
     assert checker.violations == []
-    assert os.environ.get("JIRA_URL") == fake.base_url
