@@ -57,7 +57,7 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
-TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__TOKEN")
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 
 
@@ -73,9 +73,13 @@ class GithubSettings(BaseModel):
         "storyplan: this task was removed from the plan of {story}; it is kept for its "
         "history. Close it when it is no longer needed."
     )
+    # Only ever from STORYPLAN_GITHUB__TOKEN: the config file refuses secrets.
+    token: SecretStr | None = None
 
 
-def read_token() -> SecretStr:
+def read_token(settings: GithubSettings | None = None) -> SecretStr:
+    if settings is not None and settings.token is not None:
+        return settings.token
     for name in TOKEN_VARIABLES:
         value = os.environ.get(name, "").strip()
         if value:
@@ -446,7 +450,7 @@ def create_tracker(settings: Settings, ref: Ref, **options: Any) -> GithubTracke
     base_url = options.get("base_url") or ref.base_url
     if base_url:
         github = github.model_copy(update={"base_url": base_url.rstrip("/")})
-    tracker = GithubTracker(github, read_token())
+    tracker = GithubTracker(github, read_token(github))
     tracker.task_label = settings.labels.task[0] if settings.labels.task else None
     tracker.obsolete_label = settings.labels.obsolete
     return tracker

@@ -269,3 +269,13 @@ def test_sync_labels_or_closes_a_story_once_every_task_is_done_when_asked(
     fake.clear_log()
     assert run(capsys, "sync", ref)[0] == 0
     assert fake.writes() == []
+
+
+def test_the_storyplan_token_variable_works_and_never_shows(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN")
+    monkeypatch.setenv("STORYPLAN_GITHUB__TOKEN", "tok-write")
+    code, out, err = run(capsys, "plan", story(fake, diamond(2)))
+    assert code == 0, err
+    assert "tok-write" not in out + err
