@@ -279,3 +279,22 @@ def test_the_storyplan_token_variable_works_and_never_shows(
     code, out, err = run(capsys, "plan", story(fake, diamond(2)))
     assert code == 0, err
     assert "tok-write" not in out + err
+
+
+def test_a_reopened_sub_issue_unticks_its_task_but_a_hand_tick_stays(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(4))
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    first = fake.sub_issues("octo/shop", number)[0]
+    first.state, first.state_reason = "closed", "completed"
+    assert run(capsys, "sync", ref)[0] == 0
+    comment = next(c for c in fake.comments_on("octo/shop", number) if "storyplan:plan" in c.body)
+    assert "- [x] Task 1: Session model" in comment.body
+    hand = "- [ ] A registered shopper can sign in"
+    comment.body = comment.body.replace(hand, hand.replace("[ ]", "[x]"))
+    first.state, first.state_reason = "open", None
+    assert run(capsys, "sync", ref)[0] == 0
+    assert "- [ ] Task 1: Session model" in comment.body
+    assert "- [x] A registered shopper can sign in" in comment.body

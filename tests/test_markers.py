@@ -50,3 +50,22 @@ def test_jira_ticks_shown_as_status_icons_carry_over() -> None:
         "* (/) Reviewed by QA\n* (x) Deployed\n* (x) Announced"
     )
     assert markers.checkboxes(old, "jira") == [("Reviewed by QA", True), ("Deployed", False)]
+
+
+def test_a_box_storyplan_ticked_is_unticked_when_its_reason_goes_but_a_person_tick_stays() -> None:
+    first = markers.compose(None, "HEAD", "- [x] Task 1 (#3)\n- [ ] Task 2 (#4)\n- [ ] Review")
+    assert "<!-- storyplan:ticked " in first
+    by_person = first.replace("- [ ] Review", "- [x] Review")
+    reopened = markers.compose(
+        by_person, "HEAD", "- [ ] Task 1 (#3)\n- [ ] Task 2 (#4)\n- [ ] Review"
+    )
+    assert "- [ ] Task 1 (#3)" in reopened
+    assert "- [x] Review" in reopened
+    assert "storyplan:ticked" not in reopened  # nothing is storyplan's tick any more
+    again = markers.compose(reopened, "HEAD", "- [ ] Task 1 (#3)\n- [ ] Task 2 (#4)\n- [ ] Review")
+    assert again == reopened
+
+
+def test_a_plan_written_before_ticks_were_recorded_keeps_every_old_tick() -> None:
+    old = "HEAD\n<!-- storyplan:begin -->\n- [x] Task 1\n<!-- storyplan:end -->\n"
+    assert "- [x] Task 1" in markers.compose(old, "HEAD", "- [ ] Task 1")

@@ -5,6 +5,7 @@ outside that pair is a person's and survives every re-render, and so do boxes th
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -75,12 +76,18 @@ def managed(body: str, markup: Markup = "markdown") -> str | None:
 def compose(existing: str | None, header: str, content: str, markup: Markup = "markdown") -> str:
     """Put `content` in storyplan's part of `existing`, keeping everything else as it was.
 
-    Boxes ticked in the old managed part stay ticked when the same item is still there.
+    Boxes a person ticked in the old managed part stay ticked when the same item is still
+    there. In Markdown storyplan also records which boxes it ticked itself (from the
+    sub-issues' states), so a box it ticked is unticked again when, say, a sub-issue is
+    reopened, while a person's tick is kept.
     """
     fl = flavour(markup)
     old = managed(existing, markup) if existing else None
+    own = _ticked_keys(content, markup)
     if old is not None:
-        content = carry_ticks(old, content, markup)
+        content = carry_ticks(old, content, markup, skip=_recorded(old))
+    if markup == "markdown" and own:
+        content = content.rstrip("\n") + "\n" + _record(own)
     block = f"{fl.begin}\n{content.strip(chr(10))}\n{fl.end}"
     if existing is None or old is None:
         parts = [header, block]
@@ -90,6 +97,27 @@ def compose(existing: str | None, header: str, content: str, markup: Markup = "m
     start = existing.find(fl.begin)
     end = existing.find(fl.end, start) + len(fl.end)
     return existing[:start] + block + existing[end:]
+
+
+_RECORD = re.compile(r"<!-- storyplan:ticked (?P<digests>[0-9a-f ]*) -->")
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:10]
+
+
+def _ticked_keys(text: str, markup: Markup) -> set[str]:
+    return {item_key(item) for item, done in checkboxes(text, markup) if done}
+
+
+def _record(keys: set[str]) -> str:
+    """The hidden line that says which boxes storyplan ticked (digests, not text)."""
+    return f"<!-- storyplan:ticked {' '.join(sorted(_digest(k) for k in keys))} -->"
+
+
+def _recorded(text: str) -> set[str]:
+    match = _RECORD.search(text)
+    return set(match["digests"].split()) if match else set()
 
 
 def item_key(text: str) -> str:
@@ -107,10 +135,16 @@ def checkboxes(text: str, markup: Markup = "markdown") -> list[tuple[str, bool]]
     return result
 
 
-def carry_ticks(old: str, new: str, markup: Markup = "markdown") -> str:
-    """`new` with the boxes that were ticked in `old` ticked again (matched by item text)."""
+def carry_ticks(
+    old: str, new: str, markup: Markup = "markdown", skip: set[str] | None = None
+) -> str:
+    """`new` with the boxes that were ticked in `old` ticked again (matched by item text).
+
+    `skip` holds digests of boxes storyplan ticked itself: those follow `new`, not `old`.
+    """
     pattern, open_mark, done_mark = _TICKS[markup]
-    ticked = {item_key(text) for text, done in checkboxes(old, markup) if done}
+    skip = skip or set()
+    ticked = {key for key in _ticked_keys(old, markup) if _digest(key) not in skip}
     if not ticked:
         return new
     lines = []
