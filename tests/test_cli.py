@@ -150,3 +150,11 @@ def test_task_files_carry_front_matter_for_tools(tmp_path: Path) -> None:
     assert set(data) >= {"id", "title", "depends_on", "status"}
     assert data["id"] == "T4"
     assert data["status"] == "open"
+
+
+def test_a_problem_found_twice_is_reported_once(tmp_path: Path) -> None:
+    path = tmp_path / "dup.md"
+    path.write_text("# S\n\n## Tasks\n\n### Task 4: B\n\ny\n\n### Task 4: C\n\nz\n")
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 3
+    assert result.output.count("duplicate task id T4") == 1

@@ -53,7 +53,7 @@ class PlanError(StoryplanError):
     def __init__(self, problems: list[Problem] | str) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems)]
-        self.problems = problems
+        self.problems = list(dict.fromkeys(problems))  # the same finding once, in order
         super().__init__("; ".join(str(p) for p in problems))
 
 
