@@ -62,6 +62,8 @@ class GithubSettings(BaseModel):
     retries: int = Field(default=3, ge=0)
     # GitHub asks integrations to space out writes to stay clear of secondary limits.
     seconds_between_writes: float = Field(default=1.0, ge=0)
+    # Items per page when listing (GitHub's maximum is 100: fewer pages, fewer requests).
+    page_size: int = Field(default=100, ge=1, le=100)
     obsolete_comment: str = (
         "storyplan: this task was removed from the plan of {story}; it is kept for its "
         "history. Close it when it is no longer needed."
@@ -102,7 +104,7 @@ class GithubTracker:
             auth=Auth.Token(token.get_secret_value()),
             base_url=settings.base_url,
             timeout=int(settings.timeout),
-            per_page=100,
+            per_page=settings.page_size,
             retry=retry,
             seconds_between_requests=None,
             seconds_between_writes=settings.seconds_between_writes or None,

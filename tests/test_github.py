@@ -88,8 +88,9 @@ def test_issue_urls_and_enterprise_prefix_work(
 
 
 def test_pagination_reads_every_comment_and_sub_issue(
-    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("STORYPLAN_GITHUB__PAGE_SIZE", "30")  # GitHub's default page size
     tasks = [TaskSpec(n, f"Step {n}", [n - 1] if n > 1 else []) for n in range(1, 36)]
     ref = story(fake, tasks)
     number = int(ref.split("#")[1])
@@ -102,7 +103,9 @@ def test_pagination_reads_every_comment_and_sub_issue(
     assert "up to date" in out
     assert fake.writes() == []
     pages = [e for e in fake.log if e.path.endswith("/sub_issues")]
-    assert len(pages) == 1  # 35 children fit one page of 100
+    assert len(pages) == 2  # 35 sub-issues, 30 a page, followed by the Link header
+    comment_pages = [e for e in fake.log if e.path.endswith(f"/issues/{number}/comments")]
+    assert len(comment_pages) == 2  # the plan comment is the 36th
     assert (
         len([c for c in fake.comments_on("octo/shop", number) if "storyplan:plan" in c.body]) == 1
     )
