@@ -306,10 +306,10 @@ def sync(
     Example: storyplan sync octo/shop#42      storyplan sync --all github:octo/shop
     """
     from rich.progress import Progress
-    from rich.table import Table
 
     from storyplan.compose import make_tracker
     from storyplan.refs import Ref, parse_ref
+    from storyplan.report import print_sync, sync_json
     from storyplan.sync import SyncResult, sync_all
 
     settings = _settings(config, tracker=tracker)
@@ -352,26 +352,11 @@ def sync(
                 bar.advance(task)
 
             results = sync_all(stories, tracker_for, settings, dry_run=dry_run, on_result=advance)
-    counts = {name: 0 for name in ("updated", "unchanged", "needs apply", "not planned", "failed")}
-    for result in results:
-        counts[result.outcome] += 1
     if json_output:
-        rows = [result.__dict__ for result in results]
-        out.print(
-            json.dumps({"checked": len(results), **counts, "stories": rows}, indent=2), markup=False
-        )
+        out.print(sync_json(results), markup=False)
     else:
-        verb = "would update" if dry_run else "updated"
-        table = Table(title=f"sync: {len(results)} story(ies) checked", title_justify="left")
-        for column in ("story", "outcome", "detail"):
-            table.add_column(column)
-        for result in results:
-            if result.outcome != "unchanged" or not all_stories:
-                outcome = verb if result.outcome == "updated" else result.outcome
-                table.add_row(result.story, outcome, result.detail or "")
-        out.print(table)
-        out.print(", ".join(f"{n} {name}" for name, n in counts.items() if n) or "nothing found")
-    if counts["failed"]:
+        print_sync(out, results, dry_run=dry_run, everything=all_stories)
+    if any(result.outcome == "failed" for result in results):
         raise typer.Exit(1)
 
 

@@ -23,6 +23,7 @@ from storyplan.ports import (
     UpdateChild,
     UpsertPlan,
 )
+from storyplan.sync import OUTCOMES, SyncResult
 
 
 def describe(change: Change) -> tuple[str, str, str]:
@@ -120,3 +121,33 @@ def print_report(console: Console, report: Report) -> None:
         console.print(f"plan ({verb}): {data['plan']}")
     for note in report.notes:
         console.print(f"note: {note}", markup=False)
+
+
+def sync_counts(results: Sequence[SyncResult]) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
+    for result in results:
+        counts[result.outcome] += 1
+    return counts
+
+
+def sync_json(results: Sequence[SyncResult]) -> str:
+    rows = [result.__dict__ for result in results]
+    summary = {"checked": len(results), **sync_counts(results), "stories": rows}
+    return json.dumps(summary, indent=2)
+
+
+def print_sync(
+    console: Console, results: Sequence[SyncResult], *, dry_run: bool, everything: bool
+) -> None:
+    """A row per story that needs a look (every story when one was named), then the counts."""
+    verb = "would update" if dry_run else "updated"
+    table = Table(title=f"sync: {len(results)} story(ies) checked", title_justify="left")
+    for column in ("story", "outcome", "detail"):
+        table.add_column(column)
+    for result in results:
+        if result.outcome != "unchanged" or not everything:
+            outcome = verb if result.outcome == "updated" else result.outcome
+            table.add_row(result.story, outcome, result.detail or "")
+    console.print(table)
+    counts = sync_counts(results)
+    console.print(", ".join(f"{n} {name}" for name, n in counts.items() if n) or "nothing found")

@@ -21,6 +21,7 @@ from storyplan.refs import Ref
 from storyplan.service import Prepared, prepare
 
 Outcome = Literal["updated", "unchanged", "needs apply", "not planned", "failed"]
+OUTCOMES: tuple[Outcome, ...] = ("updated", "unchanged", "needs apply", "not planned", "failed")
 
 
 class Searchable(Protocol):
