@@ -149,7 +149,7 @@ class FilesTracker:
         )
         return child, [str(dep) for dep in depends]
 
-    def read_state(self, story: Story) -> TrackerState:
+    def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
         plan_path = self.plan_path(story)
         plan = None
         if plan_path.exists():

@@ -181,7 +181,7 @@ class GithubTracker:
             source=parsed.key,
         )
 
-    def read_state(self, story: Story) -> TrackerState:
+    def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
         issue = self._story(story)
         with translate(f"read the comments of {story.ref}", self.host):
             plan = None
@@ -197,7 +197,7 @@ class GithubTracker:
         with translate(
             f"list the dependencies of {story.ref}'s sub-issues", self.host, "issue dependencies"
         ):
-            for child in children:
+            for child in children if with_links else []:
                 sub = self._issues[child.key]
                 # Read the listing's own data: touching a missing attribute would cost a GET.
                 summary = sub._rawData.get("issue_dependencies_summary") or {}

@@ -194,15 +194,16 @@ class GitlabTracker:
             source=parsed.key,
         )
 
-    def read_state(self, story: Story) -> TrackerState:
+    def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
         issue = self.story_issue(story)
         plan = self.read_plan(story, issue)
         records = self._read_children(story, issue)
         children = tuple(self.child(record, story) for record in records)
+        found = self._read_links(records) if with_links else set()
         return TrackerState(
             plan=plan,
             children=children,
-            links=tuple(sorted(self._read_links(records), key=lambda k: (k.blocker, k.blocked))),
+            links=tuple(sorted(found, key=lambda k: (k.blocker, k.blocked))),
             story_labels=tuple(story.labels),
         )
 

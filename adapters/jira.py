@@ -124,7 +124,8 @@ class JiraTracker:
         self._stories[key] = raw
         return story_from(raw, key, self._browse(key))
 
-    def read_state(self, story: Story) -> TrackerState:
+    def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
+        # Links come with the sub-task search at no extra cost, so `with_links` changes nothing.
         raw = self._story_json(story)
         plan = self._find_plan(story, raw)
         found = self._search_children(story)

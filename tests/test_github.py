@@ -301,3 +301,26 @@ def test_a_reopened_sub_issue_unticks_its_task_but_a_hand_tick_stays(
     assert run(capsys, "sync", ref)[0] == 0
     assert "- [ ] Task 1: Session model" in comment.body
     assert "- [x] A registered shopper can sign in" in comment.body
+
+
+def test_sync_trusts_the_recorded_shape_and_reads_no_dependency_lists(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(8))
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    fake.sub_issues("octo/shop", number)[0].state = "closed"
+    fake.clear_log()
+    assert run(capsys, "sync", ref)[0] == 0
+    assert not [e for e in fake.log if "/dependencies/" in e.path]
+    assert len(fake.reads()) == 3  # the story, its comments, its sub-issues
+    assert len(fake.writes()) == 1
+    # A story edited since the last apply is left to apply, still without reading links.
+    issue = fake.issue("octo/shop", number)
+    issue.body = (issue.body or "").replace("Depends on: Task 2, Task 3", "Depends on: Task 2")
+    fake.clear_log()
+    code, out, _ = run(capsys, "sync", ref, "--json")
+    assert code == 0
+    assert json.loads(out)["stories"][0]["outcome"] == "needs apply"
+    assert not [e for e in fake.log if "/dependencies/" in e.path]
+    assert fake.writes() == []

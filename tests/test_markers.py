@@ -69,3 +69,11 @@ def test_a_box_storyplan_ticked_is_unticked_when_its_reason_goes_but_a_person_ti
 def test_a_plan_written_before_ticks_were_recorded_keeps_every_old_tick() -> None:
     old = "HEAD\n<!-- storyplan:begin -->\n- [x] Task 1\n<!-- storyplan:end -->\n"
     assert "- [x] Task 1" in markers.compose(old, "HEAD", "- [ ] Task 1")
+
+
+def test_compose_brings_the_identity_line_up_to_date_and_keeps_the_rest() -> None:
+    first = markers.compose(None, markers.identity("plan", story="o/r#1", shape="a1"), "x")
+    edited = "Person above\n" + first
+    again = markers.compose(edited, markers.identity("plan", story="o/r#1", shape="b2"), "x")
+    assert again.startswith("Person above\n")
+    assert markers.read_identity(again, "plan") == {"shape": "b2", "story": "o/r#1"}

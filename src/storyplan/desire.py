@@ -4,6 +4,8 @@ order, and the plan comment as a function of the children's keys.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -34,6 +36,15 @@ def child_title(task: Task, story: Ref, title_format: str) -> str:
             f"title_format '{title_format}' is not valid ({err}); it may use "
             "{story}, {number}, {id} and {title}"
         ) from None
+
+
+def structure_digest(children: list[DesiredChild]) -> str:
+    """A digest of every child as apply makes it: equal digests, nothing for apply to do."""
+    parts = [
+        [c.task_id, c.title, c.content, c.header, list(c.depends_on), list(c.labels), c.existing]
+        for c in children
+    ]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def desire(
@@ -69,9 +80,11 @@ def desire(
     def plan_body(keys: Mapping[str, Child]) -> str:
         return renderer.plan_text(plan, keys, compact=compact)
 
+    shape = structure_digest(children)
     return Desired(
         children=children,
-        plan_header=markers.identity("plan", markup, story=story.identity),
+        plan_header=markers.identity("plan", markup, story=story.identity, shape=shape),
+        shape=shape,
         plan_body=plan_body,
         markup=markup,
         story_label=story_label,

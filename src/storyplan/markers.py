@@ -96,7 +96,18 @@ def compose(existing: str | None, header: str, content: str, markup: Markup = "m
         return "\n".join(parts) + "\n"
     start = existing.find(fl.begin)
     end = existing.find(fl.end, start) + len(fl.end)
-    return existing[:start] + block + existing[end:]
+    return _with_header(existing[:start], header, fl) + block + existing[end:]
+
+
+def _with_header(prefix: str, header: str, fl: Flavour) -> str:
+    """`prefix` with its identity line of `header`'s kind brought up to date (attributes change)."""
+    new = fl.identity_pattern.search(header)
+    if new is None:
+        return prefix
+    for old in fl.identity_pattern.finditer(prefix):
+        if old["kind"] == new["kind"]:
+            return prefix[: old.start()] + new.group(0) + prefix[old.end() :]
+    return prefix
 
 
 _RECORD = re.compile(r"<!-- storyplan:ticked (?P<digests>[0-9a-f ]*) -->")

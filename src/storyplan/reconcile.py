@@ -49,6 +49,7 @@ class Desired:
     plan_header: str
     plan_body: PlanBody  # storyplan's part of the plan comment, given the children's keys
     markup: Markup = "markdown"
+    shape: str = ""  # digest of the children as apply makes them (recorded in the plan)
     story_label: str | None = None
     obsolete_reason: str = "its task was removed from the story's plan"
     prune: bool = False

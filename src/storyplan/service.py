@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+from storyplan import markers
 from storyplan.config import Settings
 from storyplan.defaults import complete_plan
 from storyplan.desire import DEFAULT_TITLE, desire
@@ -16,9 +17,9 @@ from storyplan.execute import Report, check_limits, execute, placeholder_keys
 from storyplan.graph import validate_graph
 from storyplan.model import Markup, Plan, Story, Task
 from storyplan.parse.story import parse_story
-from storyplan.ports import Child, Tracker, TrackerState
+from storyplan.ports import Child, Link, PlanComment, Tracker, TrackerState
 from storyplan.progress import with_progress
-from storyplan.reconcile import Desired, Reconciled, plan_comment_body, reconcile
+from storyplan.reconcile import Desired, Reconciled, match_children, plan_comment_body, reconcile
 from storyplan.refs import Ref, parse_ref
 from storyplan.render import ChildLink, Renderer
 
@@ -97,12 +98,17 @@ def prepare(
     *,
     prune: bool = False,
     today: date | None = None,
+    trust_shape: bool = False,
 ) -> Prepared:
+    """Everything apply needs. `trust_shape` (sync): when the plan comment records that the
+    children were made exactly as the story now wants them, their links are not read."""
     story = tracker.fetch_story(ref.key)
     ref = canonical_ref(ref, story)
     plan = build_plan(story, settings, today)
-    state = tracker.read_state(story)
+    state = tracker.read_state(story, with_links=not trust_shape)
     desired = _desire(plan, ref, tracker, settings, prune, compact=False)
+    if trust_shape:
+        state = _links_from_shape(tracker, story, state, desired)
     reconciled = reconcile(desired, state)
     compact = False
     limit = tracker.limits.max_comment_chars
@@ -115,6 +121,31 @@ def prepare(
             reconciled = reconcile(desired, state)
     check_limits(tracker.limits, state, desired, reconciled, story)
     return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact)
+
+
+def recorded_shape(plan: PlanComment | None, markup: Markup) -> str | None:
+    if plan is None:
+        return None
+    return (markers.read_identity(plan.body, "plan", markup) or {}).get("shape")
+
+
+def _links_from_shape(
+    tracker: Tracker, story: Story, state: TrackerState, desired: Desired
+) -> TrackerState:
+    """Links as the last apply made them when the plan says nothing changed since."""
+    recorded = recorded_shape(state.plan, tracker.markup)
+    if recorded is None:
+        return tracker.read_state(story)  # a plan without the record: read it all
+    if recorded != desired.shape:
+        return state  # the story changed: reconcile reports what apply must do
+    matched = match_children(desired, state)
+    links = tuple(
+        Link(blocker=matched[dep].key, blocked=matched[want.task_id].key)
+        for want in desired.children
+        for dep in want.depends_on
+        if dep in matched and want.task_id in matched
+    )
+    return state.model_copy(update={"links": links})
 
 
 def apply(prepared: Prepared) -> Report:

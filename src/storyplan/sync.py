@@ -38,7 +38,7 @@ class SyncResult:
 
 def sync_story(tracker: Tracker, ref: Ref, settings: Settings, *, dry_run: bool) -> SyncResult:
     """Sync one story; raises the tracker's errors (sync_all reports and goes on)."""
-    prepared = prepare(tracker, ref, settings)
+    prepared = prepare(tracker, ref, settings, trust_shape=True)
     state = prepared.state
     if state.plan is None:
         return SyncResult(ref.key, "not planned", "no plan comment yet; run apply")

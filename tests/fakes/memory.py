@@ -47,7 +47,7 @@ class MemoryTracker:
         self.reads += 1
         return self.story
 
-    def read_state(self, story: Story) -> TrackerState:
+    def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
         self.reads += 1
         return TrackerState(
             plan=self.plan,
