@@ -217,3 +217,12 @@ def test_limits_refuse_a_plan_over_the_comment_limit() -> None:
     state = tracker.read_state(STORY)
     with pytest.raises(PlanError, match=r"over the tracker's comment limit of 50"):
         check_limits(tracker.limits, state, wanted, reconcile(wanted, state), STORY)
+
+
+def test_a_report_without_a_plan_comment_reads_as_json() -> None:
+    from storyplan.execute import Report
+    from storyplan.report import report_dict
+
+    data = report_dict(Report(story="o/r#1"))
+    assert data["plan"] is None
+    assert data["up_to_date"] is True

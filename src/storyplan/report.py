@@ -91,7 +91,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "obsolete": counts["obsolete"],
         "closed": counts["closed"],
         "unchanged": report.unchanged,
-        "plan": report.plan.url or report.plan.key if report.plan else None,
+        "plan": (report.plan.url or report.plan.key) if report.plan else None,
         "plan_written": counts["plan"] > 0,
         "children": {
             task_id: {"key": child.key, "url": child.url}
