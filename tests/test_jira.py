@@ -46,37 +46,30 @@ def sign_in(monkeypatch: pytest.MonkeyPatch, fake: FakeJira, *, url: bool = True
     monkeypatch.setenv("STORYPLAN_JIRA__RETRIES", "0")
 
 
-@pytest.fixture(params=MODES)
-def fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
-    server = start(request.param)
+def serve(mode: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
+    """A signed-in fake in `mode`, whose spec checks must be clean when the test ends."""
+    server = start(mode)
     sign_in(monkeypatch, server)
     try:
         yield server
     finally:
         server.stop()
     assert_fake_clean(server)
+
+
+@pytest.fixture(params=MODES)
+def fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
+    yield from serve(request.param, monkeypatch)
 
 
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
-    server = start("cloud")
-    sign_in(monkeypatch, server)
-    try:
-        yield server
-    finally:
-        server.stop()
-    assert_fake_clean(server)
+    yield from serve("cloud", monkeypatch)
 
 
 @pytest.fixture
 def datacenter(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
-    server = start("server")
-    sign_in(monkeypatch, server)
-    try:
-        yield server
-    finally:
-        server.stop()
-    assert_fake_clean(server)
+    yield from serve("server", monkeypatch)
 
 
 def story(fake: FakeJira, tasks: list[TaskSpec] | None = None, **kwargs: Any) -> JiraIssue:

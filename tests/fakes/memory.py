@@ -42,6 +42,7 @@ class MemoryTracker:
     reads: int = 0
     fail_after: int | None = None  # raise on the write after this many
     next_number: int = 100
+    existing: dict[str, str] = field(default_factory=dict)  # key → title of issues that exist
 
     def fetch_story(self, ref: str) -> Story:
         self.reads += 1
@@ -57,7 +58,6 @@ class MemoryTracker:
         )
 
     def add_existing(self, key: str, title: str) -> None:
-        self.existing = getattr(self, "existing", {})
         self.existing[key] = title
 
     def apply(self, story: Story, change: Change) -> Applied:
@@ -73,7 +73,7 @@ class MemoryTracker:
             self.children[key] = child
             return Applied(child=child)
         if isinstance(change, AttachChild):
-            title = getattr(self, "existing", {}).get(change.key, change.key)
+            title = self.existing.get(change.key, change.key)
             child = Child(key=change.key, task_id=None, title=title)
             self.children[change.key] = child
             return Applied(child=child)
