@@ -141,7 +141,7 @@ def test_demo_twice_writes_once_then_says_up_to_date(tmp_path: Path) -> None:
 
 
 def test_task_files_carry_front_matter_for_tools(tmp_path: Path) -> None:
-    from storyplan.adapters.files import split_front_matter
+    from storyplan.adapters.files.tracker import split_front_matter
 
     path = example("login.md", tmp_path)
     assert runner.invoke(app, ["apply", str(path)]).exit_code == 0

@@ -13,10 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None:
-    from storyplan.adapters.files import FilesSettings
-    from storyplan.adapters.github import GithubSettings
-    from storyplan.adapters.gitlab import GitlabSettings
-    from storyplan.adapters.jira import JiraSettings
+    from storyplan.adapters.files.settings import FilesSettings
+    from storyplan.adapters.github.settings import GithubSettings
+    from storyplan.adapters.gitlab.settings import GitlabSettings
+    from storyplan.adapters.jira.settings import JiraSettings
 
     settings = load_settings(ROOT / "config.example.toml")
     assert settings.labels.story == "storyplan"
@@ -31,7 +31,7 @@ def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None
 
 
 def test_a_typo_inside_a_tracker_section_is_refused(tmp_path: Path) -> None:
-    from storyplan.adapters.github import GithubSettings
+    from storyplan.adapters.github.settings import GithubSettings
 
     path = tmp_path / "storyplan.toml"
     path.write_text("[github]\nbase_ulr = 'https://ghe/api/v3'\n")

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 import gitlab
 import pytest
 
-from storyplan.adapters.gitlab import GitlabSettings, aliases_for, base_url_for
-from storyplan.adapters.gitlab_api import Endpoint, translate
-from storyplan.adapters.gitlab_blocked import blocked_by, with_blocked_by
+from storyplan.adapters.gitlab.blocked_by import blocked_by, with_blocked_by
+from storyplan.adapters.gitlab.client import Endpoint, translate
+from storyplan.adapters.gitlab.settings import GitlabSettings
+from storyplan.adapters.gitlab.tracker import aliases_for, base_url_for
 from storyplan.cli import main
 from storyplan.errors import RateLimitError
 from storyplan.refs import parse_ref

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Protocol, runtime_checkable
 
 from storyplan.action_event import (
     COMMANDS,
@@ -40,7 +40,8 @@ WRITERS = frozenset({"admin", "write"})  # GitHub reports maintain as write, tri
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__TOKEN")
 
 
-class ActionTracker(Protocol):
+@runtime_checkable
+class ActionTracker(Tracker, Protocol):
     """What the Action needs from GitHub beyond the Tracker port (GithubTracker has it)."""
 
     def permission(self, project: str, login: str) -> str: ...
@@ -48,8 +49,6 @@ class ActionTracker(Protocol):
     def reply(self, ref: str, body: str) -> str | None: ...
 
     def parent_of(self, ref: str) -> Story | None: ...
-
-    def find_planned(self, project: str, label: str) -> list[str]: ...
 
 
 @dataclass
@@ -99,10 +98,9 @@ class Runner:
 
     def github(self, ref: Ref) -> tuple[Tracker, ActionTracker]:
         tracker = self.tracker_for(ref)
-        for name in ("permission", "reply", "parent_of", "find_planned"):
-            if not callable(getattr(tracker, name, None)):
-                raise CapabilityError(f"the {tracker.name} tracker cannot serve the GitHub Action")
-        return tracker, cast("ActionTracker", tracker)
+        if not isinstance(tracker, ActionTracker):
+            raise CapabilityError(f"the {tracker.name} tracker cannot serve the GitHub Action")
+        return tracker, tracker
 
     def run(self, decision: Decision) -> Outcome:
         if isinstance(decision, Apply):

@@ -20,7 +20,7 @@ from storyplan.errors import CapabilityError, ConfigError, PlanError, Problem, S
 from storyplan.redact import redact
 
 if TYPE_CHECKING:
-    from storyplan.refs import TrackerName
+    from storyplan.registry import TrackerName
 
 app = typer.Typer(
     name="storyplan",
@@ -204,7 +204,8 @@ def _prepare(
     ref_text: str, config: Path | None, tracker: str | None, base_url: str | None, prune: bool
 ) -> Any:
     from storyplan.compose import make_tracker
-    from storyplan.refs import TRACKERS, parse_ref
+    from storyplan.refs import parse_ref
+    from storyplan.registry import TRACKERS
     from storyplan.service import prepare
 
     if tracker is not None and tracker not in TRACKERS:
@@ -274,7 +275,7 @@ def apply(
 
 def _scope(text: str, default: TrackerName | None) -> tuple[TrackerName, str]:
     """`github:octo/shop`, `files:stories` or a bare project → (tracker, project)."""
-    from storyplan.refs import TRACKERS
+    from storyplan.registry import TRACKERS
 
     prefix, sep, rest = text.partition(":")
     for name in TRACKERS:

@@ -21,7 +21,7 @@ from pydantic_settings import (
 )
 
 from storyplan.errors import ConfigError
-from storyplan.refs import TrackerName
+from storyplan.registry import TrackerName
 
 DEFAULT_FILE = Path("storyplan.toml")
 SECRET_WORDS = ("token", "password", "secret", "pat", "api_key")
@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     labels: Labels = Field(default_factory=Labels)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     prune: bool = False
+    # Said once, as a comment, on the sub-issue of a task removed from the story.
+    obsolete_comment: str = (
+        "storyplan: this task was removed from the plan of {story}; it is kept for its "
+        "history. Close it when it is no longer needed."
+    )
     sync: SyncSettings = Field(default_factory=SyncSettings)
     action: ActionSettings = Field(default_factory=ActionSettings)
     files: dict[str, Any] = Field(default_factory=dict)

@@ -76,7 +76,7 @@ class FilesHarness:
         return sorted((self.root / "login.tasks").glob("*.md"))
 
     def children(self) -> dict[str, Held]:
-        from storyplan.adapters.files import split_front_matter
+        from storyplan.adapters.files.tracker import split_front_matter
 
         held = {}
         for path in self._task_files():
@@ -91,7 +91,7 @@ class FilesHarness:
         return held
 
     def links(self) -> set[tuple[str, str]]:
-        from storyplan.adapters.files import split_front_matter
+        from storyplan.adapters.files.tracker import split_front_matter
 
         pairs = set()
         for path in self._task_files():
@@ -107,7 +107,7 @@ class FilesHarness:
         (self.root / "login.plan.md").write_text(body, encoding="utf-8")
 
     def set_child_body(self, task_id: str, body: str) -> None:
-        from storyplan.adapters.files import join_front_matter, split_front_matter
+        from storyplan.adapters.files.tracker import join_front_matter, split_front_matter
 
         path = self.root / "login.tasks" / f"{task_id}.md"
         data, _ = split_front_matter(path.read_text(encoding="utf-8"), str(path))
@@ -117,7 +117,7 @@ class FilesHarness:
         return int(self.children()[task_id].obsolete)
 
     def close_child(self, task_id: str) -> None:
-        from storyplan.adapters.files import join_front_matter, split_front_matter
+        from storyplan.adapters.files.tracker import join_front_matter, split_front_matter
 
         path = self.root / "login.tasks" / f"{task_id}.md"
         data, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
@@ -146,7 +146,7 @@ class FilesHarness:
         return 0
 
     def fail_writes_after(self, count: int) -> None:
-        import storyplan.adapters.files as files
+        import storyplan.adapters.files.tracker as files
 
         original = files.write_text
         calls = {"n": 0}
@@ -161,7 +161,7 @@ class FilesHarness:
         self._restore = original
 
     def clear_faults(self) -> None:
-        import storyplan.adapters.files as files
+        import storyplan.adapters.files.tracker as files
 
         files.write_text = self._restore  # type: ignore[assignment]
 

@@ -9,15 +9,14 @@ answer is lost is looked for by its marker before anything is created again.
 
 from __future__ import annotations
 
-import os
-from typing import Any, Literal
+from collections.abc import Iterator, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
-
 from storyplan import markers
+from storyplan.adapters.shared.settings import choose_base_url
 from storyplan.config import Settings, section
-from storyplan.errors import AuthError, CapabilityError, NotFoundError
+from storyplan.errors import CapabilityError, NotFoundError
 from storyplan.model import Markup, Story, TaskStatus
 from storyplan.ports import (
     Applied,
@@ -31,49 +30,20 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
-from .gitlab_api import (
-    Credentials,
+from .blocked_by import blocked_by
+from .client import (
     Endpoint,
     IssueRecord,
     LinkRow,
     Rest,
     translate,
 )
-from .gitlab_blocked import blocked_by
-from .gitlab_graphql import WorkItems
-from .gitlab_write import Writer
+from .settings import DEFAULT_BASE_URL, Credentials, GitlabSettings, read_credentials
+from .work_items import WorkItems
+from .writer import Writer
 
 NOTE_MAX_CHARS = 1_000_000  # GitLab's Note::MAX_NOTE_LENGTH
 MAX_CHILD_TASKS = 5000  # GitLab's WorkItems::ParentLink::MAX_CHILDREN
-
-
-class GitlabSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str = "https://gitlab.com"
-    # Only from the environment (STORYPLAN_GITLAB__TOKEN); GITLAB_TOKEN and CI_JOB_TOKEN win.
-    token: SecretStr | None = Field(default=None, repr=False)
-    children: Literal["tasks", "issues"] = "tasks"
-    blocking_links: Literal["auto", "blocks", "relates_to"] = "auto"
-    timeout: float = Field(default=30, gt=0)
-    retries: int = Field(default=3, ge=0)
-    obsolete_comment: str = (
-        "storyplan: this task was removed from the plan of {story}; it is kept for its "
-        "history. Close it when it is no longer needed."
-    )
-
-
-def read_credentials(settings: GitlabSettings) -> Credentials:
-    for name, job in (("GITLAB_TOKEN", False), ("CI_JOB_TOKEN", True)):
-        value = os.environ.get(name, "").strip()
-        if value:
-            return Credentials(SecretStr(value), name, job)
-    if settings.token is not None and settings.token.get_secret_value().strip():
-        return Credentials(settings.token, "STORYPLAN_GITLAB__TOKEN")
-    raise AuthError(
-        "no GitLab token: set GITLAB_TOKEN in the environment (a personal, project or group "
-        "access token with the api scope)"
-    )
 
 
 class GitlabTracker:
@@ -92,7 +62,7 @@ class GitlabTracker:
     ) -> None:
         self.settings = settings
         self.credentials = credentials
-        self.where = Endpoint(settings.base_url, credentials.variable)
+        self.where = Endpoint(settings.base_url or DEFAULT_BASE_URL, credentials.variable)
         self.rest = Rest(
             self.where, credentials, timeout=settings.timeout, retries=settings.retries
         )
@@ -281,25 +251,18 @@ class GitlabTracker:
             return [record.key for record in self.rest.labelled(project, label)]
 
     # -- writing ----------------------------------------------------------------------------
-    def apply(self, story: Story, change: Change) -> Applied:
-        return self._writer.apply(story, change)
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        return self._writer.apply(story, changes)
 
 
 def base_url_for(option: str | None, ref: Ref, configured: GitlabSettings) -> str:
-    """`--base-url` > the host of a URL ref > `[gitlab] base_url` > gitlab.com.
-
-    A configured URL on the ref's own host still wins over the bare host: it carries the
-    relative URL root (`https://example.com/gitlab`) that a URL ref cannot show.
-    """
-    base = option or ref.base_url or configured.base_url
-    if not option and ref.base_url and _origin(configured.base_url) == _origin(ref.base_url):
-        base = configured.base_url
-    base = base.rstrip("/")
+    """The instance's root, by the shared precedence, without an API suffix."""
+    base = choose_base_url(
+        option=option,
+        from_ref=ref.base_url,
+        configured=configured.base_url,
+        default=DEFAULT_BASE_URL,
+    )
     return base.removesuffix("/api/v4").removesuffix("/api/graphql")
 
 

@@ -23,7 +23,7 @@ import gitlab
 import httpx
 import requests
 from gql.transport.exceptions import TransportError, TransportQueryError
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -36,21 +36,14 @@ from storyplan.errors import (
     TrackerError,
 )
 
+from .settings import Credentials
+
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 TRANSIENT = (500, 502, 503, 504)
 PER_PAGE = 100
 # GraphQL's answer when something is missing or the token may not touch it (GitLab says both
 # the same way, so that a private project's existence is not given away).
 NOT_AVAILABLE = "does not exist or you don't have permission"
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """A token and where it came from; a CI job token goes in its own header."""
-
-    token: SecretStr
-    variable: str
-    job: bool = False
 
 
 # -- records ---------------------------------------------------------------------------------

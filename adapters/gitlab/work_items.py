@@ -15,14 +15,14 @@ import gitlab.const
 import httpx
 from gql.transport.exceptions import TransportError, TransportQueryError
 
-from .gitlab_api import (
+from .client import (
     TRANSIENT,
-    Credentials,
     Endpoint,
     IssueRecord,
     References,
     backoff,
 )
+from .settings import Credentials
 
 CHILDREN = """
 query StoryplanChildren($project: ID!, $story: WorkItemID!, $after: String) {

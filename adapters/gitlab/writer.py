@@ -8,6 +8,7 @@ announced, to a `relates_to` link plus a "Blocked by" line in the blocked task.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import gitlab
@@ -34,12 +35,12 @@ from storyplan.ports import (
     UpsertPlan,
 )
 
-from .gitlab_api import IssueRecord, LinkRow, translate
-from .gitlab_blocked import blocked_by, with_blocked_by
-from .gitlab_graphql import MutationError
+from .blocked_by import blocked_by, with_blocked_by
+from .client import IssueRecord, LinkRow, translate
+from .work_items import MutationError
 
 if TYPE_CHECKING:
-    from .gitlab import GitlabTracker
+    from .tracker import GitlabTracker
 
 UNLICENSED = "Blocked issues not available for current license"
 LABEL_COLOR = "#6699cc"
@@ -71,46 +72,50 @@ class Writer:
         self._labels: dict[tuple[str, str], str] = {}
         self._recent: dict[str, IssueRecord] | None = None
 
-    def apply(self, story: Story, change: Change) -> Applied:
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        for change in changes:
+            yield self.apply_one(story, change)
+
+    def apply_one(self, story: Story, change: Change) -> Applied:
         t = self.t
         if isinstance(change, CreateChild):
             record = self._create(story, change)
-            return Applied(child=t.child(record, story))
+            return Applied(change=change, child=t.child(record, story))
         if isinstance(change, AttachChild):
             record = t.issue(change.key)
             self._relate(story, record, f"relate {change.key} to {story.ref}")
-            return Applied(child=t.child(record, story))
+            return Applied(change=change, child=t.child(record, story))
         if isinstance(change, UpdateChild):
             record = t.issue(change.key)
             fields: dict[str, str] = {"title": change.title, "description": change.body}
-            if "revived" in change.fields:
+            if change.revive:
                 fields["remove_labels"] = t.obsolete_label
             record = self._update(record, f"update {change.key}", **fields)
-            return Applied(child=t.child(record, story))
+            return Applied(change=change, child=t.child(record, story))
         if isinstance(change, AddLink):
             return self._add_link(change)
         if isinstance(change, RemoveLink):
             self._remove_link(change)
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, MarkObsolete):
             record = self._update(
                 t.issue(change.key), f"mark {change.key} obsolete", add_labels=t.obsolete_label
             )
             with translate(f"comment on {change.key}", t.where):
-                comment = t.settings.obsolete_comment.format(story=story.ref)
+                comment = change.comment
                 t.rest.create_note(record.project, record.iid, comment)
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, CloseChild):
             self._update(t.issue(change.key), f"close {change.key}", state_event="close")
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, UpsertPlan):
-            return Applied(plan=self._upsert_plan(story, change))
+            return Applied(change=change, plan=self._upsert_plan(story, change))
         if isinstance(change, LabelStory):
             self._update(t.story_issue(story), f"label {story.ref}", add_labels=change.label)
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, CloseStory):
             self._update(t.story_issue(story), f"close {story.ref}", state_event="close")
-            return Applied()
+            return Applied(change=change)
         raise AssertionError(change)
 
     @property
@@ -266,7 +271,7 @@ class Writer:
         if not self.fallback:
             try:
                 self._block(blocker, blocked, what)
-                return Applied()
+                return Applied(change=change)
             except Unlicensed:
                 if t.settings.blocking_links == "blocks":
                     raise CapabilityError(
@@ -276,7 +281,7 @@ class Writer:
                     ) from None
                 self.detected = True
         self._line_link(blocker, blocked, what)
-        return Applied(notes=self._announce())
+        return Applied(change=change, notes=self._announce())
 
     def _announce(self) -> tuple[str, ...]:
         """Once a run, unless config chose the fallback: why dependencies are not links."""

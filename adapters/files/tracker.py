@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
 
 from storyplan.config import Settings, section
 from storyplan.errors import CapabilityError, ConfigError, NotFoundError, PlanError, Problem
@@ -38,14 +38,9 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref
 
+from .settings import FilesSettings
+
 STATUSES = {status.value: status for status in TaskStatus}
-
-
-class FilesSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    plan_suffix: str = ".plan.md"
-    tasks_suffix: str = ".tasks"
 
 
 def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
@@ -199,7 +194,11 @@ class FilesTracker:
         child, _ = self._read_task(story, self._child_path(story, key))
         return child.task_id or key
 
-    def apply(self, story: Story, change: Change) -> Applied:
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        for change in changes:
+            yield self.apply_one(story, change)
+
+    def apply_one(self, story: Story, change: Change) -> Applied:
         if isinstance(change, CreateChild):
             path = self.tasks_dir(story) / f"{_file_name(change.task_id)}.md"
             data = {
@@ -210,7 +209,7 @@ class FilesTracker:
                 "story": story.ref,
             }
             write_text(path, join_front_matter(data, change.body))
-            return Applied(child=self._read_task(story, path)[0])
+            return Applied(change=change, child=self._read_task(story, path)[0])
         if isinstance(change, UpdateChild):
 
             def update(data: dict[str, Any], body: str) -> str:
@@ -219,7 +218,7 @@ class FilesTracker:
                 data.pop("obsolete_reason", None)
                 return change.body
 
-            return Applied(child=self._edit(story, change.key, update))
+            return Applied(change=change, child=self._edit(story, change.key, update))
         if isinstance(change, AddLink | RemoveLink):
             assert change.blocker is not None
             assert change.blocked is not None
@@ -235,27 +234,29 @@ class FilesTracker:
                 data["depends_on"] = deps
                 return body
 
-            return Applied(child=self._edit(story, change.blocked, link))
+            return Applied(change=change, child=self._edit(story, change.blocked, link))
         if isinstance(change, MarkObsolete):
 
             def obsolete(data: dict[str, Any], body: str) -> str:
                 data["obsolete"] = True
-                data["obsolete_reason"] = change.reason
+                data["obsolete_reason"] = change.comment
                 return body
 
-            return Applied(child=self._edit(story, change.key, obsolete))
+            return Applied(change=change, child=self._edit(story, change.key, obsolete))
         if isinstance(change, CloseChild):
 
             def close(data: dict[str, Any], body: str) -> str:
                 data["status"] = TaskStatus.NOT_PLANNED.value
                 return body
 
-            return Applied(child=self._edit(story, change.key, close))
+            return Applied(change=change, child=self._edit(story, change.key, close))
         if isinstance(change, UpsertPlan):
             path = self.plan_path(story)
             write_text(path, change.body)
             key = self._key(story, path)
-            return Applied(plan=PlanComment(key=key, body=change.body, url=str(path)))
+            return Applied(
+                change=change, plan=PlanComment(key=key, body=change.body, url=str(path))
+            )
         raise CapabilityError(f"the files tracker cannot {change.kind.replace('_', ' ')}")
 
 

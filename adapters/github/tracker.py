@@ -8,20 +8,20 @@ marker, before it creates anything again.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from github import Auth, Github, GithubException, Issue, PaginatedList, Repository
 from github.GithubException import (
     UnknownObjectException,
 )
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
 from storyplan import markers
+from storyplan.adapters.shared.settings import choose_base_url
 from storyplan.config import Settings, section
 from storyplan.errors import (
-    AuthError,
     NotFoundError,
     TrackerError,
 )
@@ -48,38 +48,11 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
-from .github_errors import translate
+from .client import translate
+from .settings import DEFAULT_BASE_URL, GithubSettings, read_token
 
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
-
-
-class GithubSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str = "https://api.github.com"
-    timeout: float = Field(default=30, gt=0)
-    retries: int = Field(default=3, ge=0)
-    # GitHub asks integrations to space out writes to stay clear of secondary limits.
-    seconds_between_writes: float = Field(default=1.0, ge=0)
-    # Items per page when listing (GitHub's maximum is 100: fewer pages, fewer requests).
-    page_size: int = Field(default=100, ge=1, le=100)
-    obsolete_comment: str = (
-        "storyplan: this task was removed from the plan of {story}; it is kept for its "
-        "history. Close it when it is no longer needed."
-    )
-    # Only ever from STORYPLAN_GITHUB__TOKEN: the config file refuses secrets.
-    token: SecretStr | None = None
-
-
-def read_token(settings: GithubSettings | None = None) -> SecretStr:
-    if settings is not None and settings.token is not None:
-        return settings.token
-    for name in TOKEN_VARIABLES:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return SecretStr(value)
-    raise AuthError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) in the environment")
 
 
 class GithubTracker:
@@ -91,7 +64,8 @@ class GithubTracker:
 
     def __init__(self, settings: GithubSettings, token: SecretStr, labels: Any = None) -> None:
         self.settings = settings
-        self.host = settings.base_url.split("//", 1)[-1].split("/", 1)[0]
+        base_url = settings.base_url or DEFAULT_BASE_URL
+        self.host = base_url.split("//", 1)[-1].split("/", 1)[0]
         retry = Retry(
             total=settings.retries,
             backoff_factor=0.5,
@@ -102,7 +76,7 @@ class GithubTracker:
         )
         self.gh = Github(
             auth=Auth.Token(token.get_secret_value()),
-            base_url=settings.base_url,
+            base_url=base_url,
             timeout=int(settings.timeout),
             per_page=settings.page_size,
             retry=retry,
@@ -317,22 +291,26 @@ class GithubTracker:
             self._issues[key] = issue
         return self._issues[key]
 
-    def apply(self, story: Story, change: Change) -> Applied:
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        for change in changes:
+            yield self.apply_one(story, change)
+
+    def apply_one(self, story: Story, change: Change) -> Applied:
         if isinstance(change, CreateChild):
             issue = self._create(story, change)
             self._attach(story, issue, f"task {change.task_id}")
-            return Applied(child=self._child(issue, story))
+            return Applied(change=change, child=self._child(issue, story))
         if isinstance(change, AttachChild):
             issue = self._issue(change.key)
             self._attach(story, issue, change.key)
-            return Applied(child=self._child(issue, story))
+            return Applied(change=change, child=self._child(issue, story))
         if isinstance(change, UpdateChild):
             issue = self._issue(change.key)
             with translate(f"update {change.key}", self.host):
                 issue.edit(title=change.title, body=change.body)
-                if "revived" in change.fields:
+                if change.revive:
                     issue.remove_from_labels(self.obsolete_label)
-            return Applied(child=self._child(issue, story))
+            return Applied(change=change, child=self._child(issue, story))
         if isinstance(change, AddLink | RemoveLink):
             assert change.blocker is not None
             assert change.blocked is not None
@@ -344,18 +322,18 @@ class GithubTracker:
                     blocked.add_blocked_by(blocker)
                 else:
                     blocked.remove_blocked_by(blocker)
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, MarkObsolete):
             issue = self._issue(change.key)
             with translate(f"mark {change.key} obsolete", self.host):
                 issue.add_to_labels(self.obsolete_label)
-                issue.create_comment(self.settings.obsolete_comment.format(story=story.ref))
-            return Applied()
+                issue.create_comment(change.comment)
+            return Applied(change=change)
         if isinstance(change, CloseChild):
             issue = self._issue(change.key)
             with translate(f"close {change.key}", self.host):
                 issue.edit(state="closed", state_reason="not_planned")
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, UpsertPlan):
             issue = self._story(story)
             with translate(f"write the plan comment on {story.ref}", self.host):
@@ -365,25 +343,30 @@ class GithubTracker:
                     comment = issue.get_comment(int(change.key))
                     comment.edit(change.body)
             return Applied(
-                plan=PlanComment(key=str(comment.id), body=change.body, url=comment.html_url)
+                change=change,
+                plan=PlanComment(key=str(comment.id), body=change.body, url=comment.html_url),
             )
         if isinstance(change, CloseStory):
             with translate(f"close {story.ref}", self.host):
                 self._story(story).edit(state="closed", state_reason="completed")
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, LabelStory):
             with translate(f"label {story.ref}", self.host):
                 self._story(story).add_to_labels(change.label)
-            return Applied()
+            return Applied(change=change)
         raise AssertionError(change)
 
 
 def create_tracker(settings: Settings, ref: Ref, **options: Any) -> GithubTracker:
     github = section(settings, GithubSettings, "github")
     # The command line wins, then a host named by the story's URL, then the config.
-    base_url = options.get("base_url") or ref.base_url
-    if base_url:
-        github = github.model_copy(update={"base_url": base_url.rstrip("/")})
+    base_url = choose_base_url(
+        option=options.get("base_url"),
+        from_ref=ref.base_url,
+        configured=github.base_url,
+        default=DEFAULT_BASE_URL,
+    )
+    github = github.model_copy(update={"base_url": base_url})
     tracker = GithubTracker(github, read_token(github))
     tracker.task_label = settings.labels.task[0] if settings.labels.task else None
     tracker.obsolete_label = settings.labels.obsolete
