@@ -28,6 +28,7 @@ NOT_YET_READ = {
     "bmad-epics-bold-stories.md",
     "bmad-epics-multistory.md",
     "bmad-story-draft.md",
+    "bmad-story-empty-record.md",
     "bmad-story-ticked.md",
     "bmad-story-v6.md",
     "ccpm-epic-synced.md",
