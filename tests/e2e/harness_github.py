@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from storyplan import markers
 from tests.e2e.harness import Held
 
-
 ENV = {
     "GITHUB_TOKEN": "tok-write",
     "STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES": "0",
