@@ -68,12 +68,6 @@ class Dependencies:
                     found.add(Link(blocker=row.key, blocked=record.key))
         return found
 
-    def body_for(self, body: str, blockers: list[str], project: str) -> str:
-        """A new child's description, with its Blocked by line when the fallback is known."""
-        if not self.fallback or not blockers:
-            return body
-        return with_blocked_by(body, blockers, project)
-
     # -- writing ----------------------------------------------------------------------------
     def add(self, change: AddLink) -> tuple[str, ...]:
         """Write the dependency; what the run should say about how (once a run)."""

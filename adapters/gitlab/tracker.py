@@ -37,6 +37,7 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
+from .blocked_by import with_blocked_by
 from .client import GitlabClient
 from .dependencies import Dependencies
 from .records import IssueRecord, child_of, plan_comment, plan_note, story_of
@@ -224,9 +225,11 @@ class GitlabTracker:
 
     # -- children ---------------------------------------------------------------------------
     def _body(self, story: Story, change: CreateChild, project: str) -> str:
-        by_task = self.seen.by_task(story.ref) if change.depends_on else {}
+        if not (self.dependencies.fallback and change.depends_on):
+            return change.body
+        by_task = self.seen.by_task(story.ref)
         blockers = [by_task[dep] for dep in change.depends_on if dep in by_task]
-        return self.dependencies.body_for(change.body, blockers, project)
+        return with_blocked_by(change.body, blockers, project) if blockers else change.body
 
     def _create_task(self, story: Story, change: CreateChild) -> IssueRecord:
         issue = self.seen.story_issue(story.ref)
