@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/storyplan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=strict
 	@touch $@
 
 demo: $(BIN)/storyplan  ## plan the bundled example story with the files tracker

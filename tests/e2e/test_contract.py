@@ -15,8 +15,6 @@ from tests.e2e.stories import diamond, edges, story_text
 
 # Trackers whose harness does not yet play every fault; each leaves as its adapter learns them.
 PENDING = {
-    "gitlab": "harness knobs",
-    "gitlab-free": "harness knobs",
     "jira-cloud": "harness knobs",
     "jira-dc": "harness knobs",
 }
