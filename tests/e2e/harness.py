@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from storyplan.cli import main
 from storyplan.errors import TrackerError
@@ -46,6 +46,7 @@ class Harness(Protocol):
     def clear_faults(self) -> None: ...
 
 
+@runtime_checkable
 class Remote(Harness, Protocol):
     """A harness for a tracker reached over HTTP: the transport's faults can be played."""
 
