@@ -18,8 +18,6 @@ PENDING = {
     "github": "harness knobs",
     "gitlab": "harness knobs",
     "gitlab-free": "harness knobs",
-    "jira-cloud": "harness knobs",
-    "jira-dc": "harness knobs",
 }
 
 
