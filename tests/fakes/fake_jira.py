@@ -1698,7 +1698,15 @@ class FakeJira(FakeServer):
             body["isLast"] = start + len(page) >= len(items)
         return body
 
+    def _before(self, version: tuple[int, int]) -> bool:
+        """Data Center older than `version` (Cloud has every resource)."""
+        numbers = tuple(int(n) for n in re.findall(r"\d+", self.version)[:2])
+        return self.mode == "server" and numbers < version
+
     def _createmeta_types(self, request: Request) -> Response:
+        if self._before((8, 4)):  # added in Jira Data Center 8.4: no resource serves it
+            self._route_pattern = None
+            return self.not_found(request)
         project = self.find_project(request.params["key"])
         if project is None:
             raise ApiError(400, f"Project with key '{request.params['key']}' was not found.")
