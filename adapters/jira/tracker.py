@@ -14,7 +14,6 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from storyplan import markers
 from storyplan.config import Settings, section
 from storyplan.dispatch import one_by_one
 from storyplan.errors import CapabilityError, NotFoundError, TrackerError
@@ -41,6 +40,7 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
+from . import plan_comment
 from .client import JiraApi, Json
 from .records import (
     CHILD_FIELDS,
@@ -117,7 +117,8 @@ class JiraTracker:
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
         # Links come with the sub-task search at no extra cost, so `with_links` changes nothing.
         raw = self._story_json(story)
-        plan = self._find_plan(story, raw)
+        comment, self._recorded[story.ref] = plan_comment.find_plan(self.api, story.ref, raw)
+        plan = self._comment(story, comment) if comment is not None else None
         found = self._search_children(story)
         attached = [str(k) for k in storyplan_property(raw).get("attached") or []]
         missing = [k for k in attached if k not in {str(item["key"]) for item in found}]
@@ -175,41 +176,6 @@ class JiraTracker:
     def _comment(self, story: Story, raw: Json) -> PlanComment:
         url = f"{self._browse(story.ref)}?focusedCommentId={raw['id']}"
         return PlanComment(key=str(raw["id"]), body=normalise(raw.get("body")), url=url)
-
-    def _find_plan(self, story: Story, raw: Json) -> PlanComment | None:
-        """The comment the story's property names, else the one with the plan's anchor."""
-        recorded = str(storyplan_property(raw).get("plan") or "")
-        page = (raw.get("fields") or {}).get("comment") or {}
-        comments: list[Json] = list(page.get("comments") or [])
-        complete = len(comments) >= int(page.get("total") or 0)
-        found = next((c for c in comments if str(c.get("id")) == recorded), None)
-        if found is None and recorded and not complete:
-            what = f"read the plan comment of {story.ref}"
-            try:
-                found = self.api.get(f"issue/{story.ref}/comment/{recorded}", what=what)
-            except NotFoundError:
-                found = None  # deleted by a person: a new plan comment is made
-        if found is None:
-            # Made by a run that stopped before it recorded it: adopt it.
-            if not complete:
-                comments = self._all_comments(story)
-            found = next((c for c in comments if self._is_plan(c)), None)
-        self._recorded[story.ref] = found is not None and str(found.get("id")) == recorded
-        return self._comment(story, found) if found is not None else None
-
-    @staticmethod
-    def _is_plan(comment: Json) -> bool:
-        return markers.read_identity(str(comment.get("body") or ""), "plan", "jira") is not None
-
-    def _all_comments(self, story: Story) -> list[Json]:
-        comments: list[Json] = []
-        what = f"read the comments of {story.ref}"
-        while True:
-            params = {"startAt": str(len(comments)), "maxResults": "100"}
-            page = self.api.get(f"issue/{story.ref}/comment", what=what, params=params)
-            comments.extend(page.get("comments") or [])
-            if not page.get("comments") or len(comments) >= int(page.get("total") or 0):
-                return comments
 
     def find_planned(self, project: str, label: str) -> list[str]:
         """Every story in project `project` (a key) that carries storyplan's label."""
@@ -364,7 +330,7 @@ class JiraTracker:
             except TrackerError as err:
                 if not err.unknown_outcome:
                     raise
-                lost = self._find_posted_plan(story)  # the answer was lost, not the comment
+                lost = plan_comment.find_posted(self.api, story.ref)  # the answer was lost
                 if lost is None:
                     raise
                 raw = lost
@@ -374,12 +340,6 @@ class JiraTracker:
             self._record(story, plan=plan.key)
             self._recorded[story.ref] = True
         return Applied(change=change, plan=plan)
-
-    def _find_posted_plan(self, story: Story) -> Json | None:
-        try:
-            return next((c for c in self._all_comments(story) if self._is_plan(c)), None)
-        except TrackerError:
-            return None
 
     def label_story(self, story: Story, change: LabelStory) -> Applied:
         edit = {"update": {"labels": [{"add": change.label}]}}
