@@ -56,7 +56,7 @@ from .records import (
 from .settings import JiraSettings, read_credentials, site_url
 from .types import JiraTypes
 
-__all__ = ["JiraSettings", "JiraTracker", "create_tracker", "read_credentials"]
+__all__ = ["JiraTracker", "create_tracker"]
 
 COMPLETED = ("Done", "Closed", "Resolved", "Complete", "Completed")
 
