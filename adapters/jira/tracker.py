@@ -141,23 +141,18 @@ class JiraTracker:
 
     def _read_issues(self, keys: list[str]) -> list[Json]:
         """Existing issues attached as tasks: one search, or one read each if one is gone."""
-        fields, wanted = list(CHILD_FIELDS), ", ".join(keys)
-        jql = f"key in ({wanted}) ORDER BY key ASC"
+        jql = f"key in ({', '.join(keys)}) ORDER BY key ASC"
+        what = "read the issues attached as tasks"
         try:
-            return self.api.search(
-                jql, fields, [PROPERTY], what="read the issues attached as tasks"
-            )
+            return self.api.search(jql, list(CHILD_FIELDS), [PROPERTY], what=what)
         except TrackerError as err:
             if type(err) is not TrackerError:  # refused for a reason a per-key read shares
                 raise
         found = []  # JQL refuses a key that no longer exists: read the rest one by one
+        params = {"fields": ",".join(CHILD_FIELDS)}
         for key in keys:
             try:
-                found.append(
-                    self.api.get(
-                        f"issue/{key}", what=f"read {key}", params={"fields": ",".join(fields)}
-                    )
-                )
+                found.append(self.api.get(f"issue/{key}", what=f"read {key}", params=params))
             except NotFoundError:
                 continue  # deleted or moved out of sight: no longer a task's issue
         return found
