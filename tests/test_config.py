@@ -37,7 +37,9 @@ def test_a_typo_inside_a_tracker_section_is_refused(tmp_path: Path) -> None:
     path.write_text("[github]\nbase_ulr = 'https://ghe/api/v3'\n")
     with pytest.raises(ConfigError) as err:
         section(load_settings(path), GithubSettings, "github")
-    assert str(err.value) == "[github]: unknown setting 'base_ulr'"
+    assert (
+        str(err.value) == f"{path}:2: unknown setting 'github.base_ulr'; did you mean 'base_url'?"
+    )
 
 
 def test_environment_wins_over_file_and_command_line_over_both(
@@ -58,7 +60,7 @@ def test_an_unknown_setting_is_one_sentence_naming_it(tmp_path: Path) -> None:
     path.write_text("[labels]\nstroy = 'x'\n")
     with pytest.raises(ConfigError) as err:
         load_settings(path)
-    assert str(err.value) == f"{path}: unknown setting 'labels.stroy'"
+    assert str(err.value) == f"{path}:2: unknown setting 'labels.stroy'; did you mean 'story'?"
 
 
 def test_a_secret_in_the_file_is_refused(tmp_path: Path) -> None:

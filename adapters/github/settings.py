@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
-from storyplan.adapters.shared.settings import TrackerSettings, require_token
+from storyplan.adapters.shared.settings import Token, TrackerSettings, require_token
 
 DEFAULT_BASE_URL = "https://api.github.com"
 
@@ -17,9 +17,9 @@ class GithubSettings(TrackerSettings):
     page_size: int = Field(default=100, ge=1, le=100)
 
 
-def read_token(settings: GithubSettings) -> SecretStr:
+def read_token(settings: GithubSettings) -> Token:
     return require_token(
         "github",
         settings,
         "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) in the environment",
-    ).secret
+    )

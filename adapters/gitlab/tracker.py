@@ -1,10 +1,7 @@
-"""GitLab: the plan is one note found by its hidden marker, tasks are child Task work items of
-the story (or, by config, issues related to it), dependencies are `blocks` issue links.
-python-gitlab (REST and GraphQL) stays inside the gitlab_* modules.
-
-Where the tier has no blocking links, the first refused link switches the run to `relates_to`
-links plus a "Blocked by" line in the blocked task, and the run says so once. A create whose
-answer is lost is looked for by its marker before anything is created again.
+"""GitLab as a storyplan tracker: the plan is one note found by its hidden marker, tasks are
+child Task work items of the story (or, by config, issues related to it), dependencies are
+`blocks` links (`dependencies` has the Free-tier fallback). A create whose answer is lost is
+looked for by its marker before anything is created again.
 """
 
 from __future__ import annotations
@@ -13,34 +10,40 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from storyplan import markers
 from storyplan.adapters.shared.settings import choose_base_url
 from storyplan.config import Settings, section
-from storyplan.errors import CapabilityError, NotFoundError
-from storyplan.model import Markup, Story, TaskStatus
+from storyplan.dispatch import one_by_one
+from storyplan.errors import CapabilityError, NotFoundError, TrackerError
+from storyplan.model import Markup, Story
 from storyplan.ports import (
+    AddLink,
     Applied,
+    AttachChild,
     Capabilities,
     Change,
     Child,
+    CloseChild,
+    CloseStory,
+    CreateChild,
+    LabelStory,
     Limits,
-    Link,
+    MarkObsolete,
     PlanComment,
+    RemoveLink,
+    Tracker,
     TrackerState,
+    UpdateChild,
+    UpsertPlan,
 )
 from storyplan.refs import Ref, parse_ref
 
-from .blocked_by import blocked_by
-from .client import (
-    Endpoint,
-    IssueRecord,
-    LinkRow,
-    Rest,
-    translate,
-)
+from .blocked_by import with_blocked_by
+from .client import GitlabClient
+from .dependencies import Dependencies
+from .records import IssueRecord, child_of, plan_comment, plan_note, story_of
+from .seen import Seen
 from .settings import DEFAULT_BASE_URL, Credentials, GitlabSettings, read_credentials
 from .work_items import WorkItems
-from .writer import Writer
 
 NOTE_MAX_CHARS = 1_000_000  # GitLab's Note::MAX_NOTE_LENGTH
 MAX_CHILD_TASKS = 5000  # GitLab's WorkItems::ParentLink::MAX_CHILDREN
@@ -61,10 +64,11 @@ class GitlabTracker:
         aliases: dict[str, str] | None = None,
     ) -> None:
         self.settings = settings
-        self.credentials = credentials
-        self.where = Endpoint(settings.base_url or DEFAULT_BASE_URL, credentials.variable)
-        self.rest = Rest(
-            self.where, credentials, timeout=settings.timeout, retries=settings.retries
+        self.client = GitlabClient(
+            settings.base_url or DEFAULT_BASE_URL,
+            credentials,
+            timeout=settings.timeout,
+            retries=settings.retries,
         )
         self.tasks = settings.children == "tasks"
         self.limits = Limits(
@@ -76,121 +80,45 @@ class GitlabTracker:
         self.task_label = task_label
         self.obsolete_label = obsolete_label
         self._aliases = dict(aliases or {})
-        self._work_items: WorkItems | None = None
-        self._stories: dict[str, IssueRecord] = {}  # story ref → its issue
-        self.issues: dict[str, IssueRecord] = {}  # child key → the issue as last seen
-        self.links: dict[str, list[LinkRow]] = {}  # issue key → its links as last read
+        self.seen = Seen(self.client)
+        self.dependencies = Dependencies(self.seen, settings.blocking_links)
+        self.work_items = WorkItems(self.client)
         self.task_type: str | None = None
-        self.by_task: dict[str, str] = {}  # task id → its child's key
-        self.lines_in_use = False  # a child keeps its dependencies in a Blocked by line
-        self._writer = Writer(self)
+        self._recent: dict[str, IssueRecord] | None = None  # issues made lately, by task id
 
-    @property
-    def work_items(self) -> WorkItems:
-        if self._work_items is None:
-            self._work_items = WorkItems(
-                self.where,
-                self.credentials,
-                timeout=self.settings.timeout,
-                retries=self.settings.retries,
-            )
-        return self._work_items
-
-    # -- helpers ----------------------------------------------------------------------------
-    def story_issue(self, story: Story) -> IssueRecord:
-        if story.ref not in self._stories:
-            parsed = parse_ref(story.ref, "gitlab")
-            with translate(f"read story {story.ref}", self.where):
-                self._stories[story.ref] = self.rest.issue(parsed.project, parsed.number)
-        return self._stories[story.ref]
-
-    def issue(self, key: str) -> IssueRecord:
-        if key not in self.issues:
-            parsed = parse_ref(key, "gitlab")
-            with translate(f"read issue {key}", self.where):
-                self.issues[key] = self.rest.issue(parsed.project, parsed.number)
-        return self.issues[key]
-
-    def links_of(self, record: IssueRecord, *, fresh: bool = False) -> list[LinkRow]:
-        if fresh or record.key not in self.links:
-            with translate(f"read the links of {record.key}", self.where):
-                self.links[record.key] = self.rest.links(record.project, record.iid)
-        return self.links[record.key]
-
-    def child(self, record: IssueRecord, story: Story) -> Child:
-        body = record.description or ""
-        mark = markers.read_identity(body, "task")
-        task_id = mark.get("id") if mark and mark.get("story") == story.ref else None
-        obsolete = self.obsolete_label in record.labels
-        if record.state == "opened":
-            status = TaskStatus.OPEN
-        else:
-            status = TaskStatus.NOT_PLANNED if obsolete else TaskStatus.DONE
-        self.issues[record.key] = record
-        if task_id is not None:
-            self.by_task[task_id] = record.key
-        return Child(
-            key=record.key,
-            task_id=task_id,
-            title=record.title,
-            body=body,
-            url=record.web_url or None,
-            status=status,
-            obsolete=obsolete,
-            labels=record.labels,
-        )
-
-    def plan_comment(self, issue: IssueRecord, note_id: int, body: str) -> PlanComment:
-        return PlanComment(key=str(note_id), body=body, url=f"{issue.web_url}#note_{note_id}")
+    def _child(self, record: IssueRecord, story: Story) -> Child:
+        return child_of(self.seen.remember(record), story.ref, self.obsolete_label)
 
     # -- reading ----------------------------------------------------------------------------
     def fetch_story(self, ref: str) -> Story:
         parsed = parse_ref(self._aliases.get(ref, ref), "gitlab")
-        with translate(f"read story {parsed.key}", self.where):
-            issue = self.rest.issue(parsed.project, parsed.number)
+        issue = self.client.issue(parsed.project, parsed.number, f"read story {parsed.key}")
         # GitLab's own spelling of the path names the story, whatever form the ref took.
-        self._stories[issue.key] = issue
-        return Story(
-            ref=issue.key,
-            title=issue.title,
-            body=issue.description or "",
-            url=issue.web_url or None,
-            labels=list(issue.labels),
-            assignees=[user.username for user in issue.assignees],
-            author=issue.author.username if issue.author else None,
-            created_at=issue.created_at,
-            updated_at=issue.updated_at,
-            state="open" if issue.state == "opened" else "closed",
-            source=parsed.key,
-        )
+        self.seen.stories[issue.key] = issue
+        return story_of(issue, parsed.key)
 
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
-        issue = self.story_issue(story)
-        plan = self.read_plan(story, issue)
+        issue = self.seen.story_issue(story.ref)
         records = self._read_children(story, issue)
-        children = tuple(self.child(record, story) for record in records)
-        found = self._read_links(records) if with_links else set()
+        children = tuple(self._child(record, story) for record in records)
+        found = self.dependencies.read(records) if with_links else set()
         return TrackerState(
-            plan=plan,
+            plan=self.read_plan(story, issue),
             children=children,
             links=tuple(sorted(found, key=lambda k: (k.blocker, k.blocked))),
             story_labels=tuple(story.labels),
         )
 
     def read_plan(self, story: Story, issue: IssueRecord) -> PlanComment | None:
-        with translate(f"read the notes of {story.ref}", self.where):
-            for note in self.rest.notes(issue.project, issue.iid):
-                mark = None if note.system else markers.read_identity(note.body, "plan")
-                if mark is not None and mark.get("story") == story.ref:
-                    return self.plan_comment(issue, note.id, note.body)
-        return None
+        note = plan_note(self.client.notes(issue, f"read the notes of {story.ref}"), story.ref)
+        return None if note is None else plan_comment(issue, note.id, note.body)
 
-    def _related(self, issue: IssueRecord) -> list[LinkRow]:
-        return [row for row in self.links_of(issue) if row.link_type == "relates_to"]
+    def _related(self, issue: IssueRecord) -> list[IssueRecord]:
+        return [row for row in self.seen.links_of(issue) if row.link_type == "relates_to"]
 
     def _read_children(self, story: Story, issue: IssueRecord) -> list[IssueRecord]:
         if not self.tasks:
-            return list(self._related(issue))
+            return self._related(issue)
         records = self.child_tasks(story, issue)
         # An existing issue a task names is related to the story: GitLab nests only tasks.
         known = {record.key for record in records}
@@ -198,61 +126,166 @@ class GitlabTracker:
         return records
 
     def child_tasks(self, story: Story, issue: IssueRecord) -> list[IssueRecord]:
-        with translate(f"list the child tasks of {story.ref}", self.where, "work items"):
-            hierarchy = self.work_items.hierarchy(issue.project, issue.gid)
+        hierarchy = self.work_items.hierarchy(
+            issue.project, issue.gid, f"list the child tasks of {story.ref}"
+        )
         if not hierarchy.story_found:
             raise NotFoundError(
                 f"could not list the child tasks of {story.ref}: GitLab's GraphQL API at "
-                f"{self.where.host} does not show it to this token ({self.credentials.variable}; "
-                "a CI job token may not reach GraphQL)"
+                f"{self.client.host} does not show it to this token "
+                f"({self.client.credentials.variable}; a CI job token may not reach GraphQL)"
             )
         if hierarchy.task_type is None:
             raise CapabilityError(
                 f"Task work items are not available in {issue.project} on the GitLab at "
-                f'{self.where.host}; set [gitlab] children = "issues" '
+                f'{self.client.host}; set [gitlab] children = "issues" '
                 "(STORYPLAN_GITLAB__CHILDREN=issues) to plan with issues related to the story"
             )
         self.task_type = hierarchy.task_type
         by_project: dict[str, list[int]] = {}
         for project, iid in hierarchy.children:
             by_project.setdefault(project, []).append(iid)
-        records: list[IssueRecord] = []
-        with translate(f"read the child tasks of {story.ref}", self.where):
-            for project, iids in by_project.items():
-                records.extend(self.rest.issues(project, iids))
-        return records
-
-    def _read_links(self, records: list[IssueRecord]) -> set[Link]:
-        keys = {record.key for record in records}
-        found: set[Link] = set()
-        for record in records:
-            for blocker in blocked_by(record.description or "", record.project):
-                if blocker in keys:
-                    found.add(Link(blocker=blocker, blocked=record.key))
-                    self.lines_in_use = True
-            if self.settings.blocking_links == "relates_to":
-                continue  # configured: every dependency is a line, no blocking links to read
-            # GitLab counts the open issues each one blocks: a link to an open issue is read
-            # from its blocker, one to a closed issue from the closed issue itself.
-            if record.blocking_issues_count == 0 and record.state == "opened":
-                continue
-            for row in self.links_of(record):
-                if row.key not in keys:
-                    continue
-                if row.link_type == "blocks":
-                    found.add(Link(blocker=record.key, blocked=row.key))
-                elif row.link_type == "is_blocked_by":
-                    found.add(Link(blocker=row.key, blocked=record.key))
-        return found
+        what = f"read the child tasks of {story.ref}"
+        return [
+            record
+            for project, iids in by_project.items()
+            for record in self.client.issues(project, iids, what)
+        ]
 
     def find_planned(self, project: str, label: str) -> list[str]:
         """Every story in `project` (group/sub/project) that carries storyplan's label."""
-        with translate(f"list the issues of {project} labelled {label}", self.where):
-            return [record.key for record in self.rest.labelled(project, label)]
+        return [record.key for record in self.client.labelled(project, label)]
 
-    # -- writing ----------------------------------------------------------------------------
+    # -- writing: one handler a change kind -------------------------------------------------
     def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
-        return self._writer.apply(story, changes)
+        return one_by_one(self, story, changes)
+
+    def create_child(self, story: Story, change: CreateChild) -> Applied:
+        if self.tasks:
+            record = self._create_task(story, change)
+        else:
+            record = self._orphans(story).get(change.task_id) or self._create_issue(story, change)
+            what = f"relate the issue of task {change.task_id} to {story.ref}"
+            self._relate(story, record, what)
+        return Applied(change=change, child=self._child(record, story))
+
+    def attach_child(self, story: Story, change: AttachChild) -> Applied:
+        record = self.seen.issue(change.key)
+        self._relate(story, record, f"relate {change.key} to {story.ref}")
+        return Applied(change=change, child=self._child(record, story))
+
+    def update_child(self, story: Story, change: UpdateChild) -> Applied:
+        fields = {"title": change.title, "description": change.body}
+        if change.revive:
+            fields["remove_labels"] = self.obsolete_label
+        record = self.seen.update(self.seen.issue(change.key), f"update {change.key}", **fields)
+        return Applied(change=change, child=self._child(record, story))
+
+    def add_link(self, story: Story, change: AddLink) -> Applied:
+        return Applied(change=change, notes=self.dependencies.add(change))
+
+    def remove_link(self, story: Story, change: RemoveLink) -> Applied:
+        self.dependencies.remove(change)
+        return Applied(change=change)
+
+    def mark_obsolete(self, story: Story, change: MarkObsolete) -> Applied:
+        what = f"mark {change.key} obsolete"
+        record = self.seen.update(self.seen.issue(change.key), what, add_labels=self.obsolete_label)
+        self.client.create_note(record, change.comment, f"comment on {change.key}")
+        return Applied(change=change)
+
+    def close_child(self, story: Story, change: CloseChild) -> Applied:
+        self.seen.update(self.seen.issue(change.key), f"close {change.key}", state_event="close")
+        return Applied(change=change)
+
+    def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
+        issue = self.seen.story_issue(story.ref)
+        what = f"write the plan note on {story.ref}"
+        if change.key is not None:
+            note = self.client.update_note(issue, int(change.key), change.body, what)
+            return Applied(change=change, plan=plan_comment(issue, note.id, change.body))
+        try:
+            note = self.client.create_note(issue, change.body, what)
+        except TrackerError as err:
+            found = self.read_plan(story, issue) if err.unknown_outcome else None
+            if found is None:
+                raise
+            return Applied(change=change, plan=found)
+        return Applied(change=change, plan=plan_comment(issue, note.id, change.body))
+
+    def label_story(self, story: Story, change: LabelStory) -> Applied:
+        issue = self.seen.story_issue(story.ref)
+        self.seen.update(issue, f"label {story.ref}", add_labels=change.label)
+        return Applied(change=change)
+
+    def close_story(self, story: Story, change: CloseStory) -> Applied:
+        issue = self.seen.story_issue(story.ref)
+        self.seen.update(issue, f"close {story.ref}", state_event="close")
+        return Applied(change=change)
+
+    # -- children ---------------------------------------------------------------------------
+    def _body(self, story: Story, change: CreateChild, project: str) -> str:
+        if not (self.dependencies.fallback and change.depends_on):
+            return change.body
+        by_task = self.seen.by_task(story.ref)
+        blockers = [by_task[dep] for dep in change.depends_on if dep in by_task]
+        return with_blocked_by(change.body, blockers, project) if blockers else change.body
+
+    def _create_task(self, story: Story, change: CreateChild) -> IssueRecord:
+        issue = self.seen.story_issue(story.ref)
+        what = f"create the task for {change.task_id} under {story.ref}"
+        task_type = self.task_type or self.work_items.task_type(issue.project, what)
+        if task_type is None:
+            raise CapabilityError(f"Task work items are not available in {issue.project}")
+        labels = [self.seen.label_gid(issue.project, name) for name in change.labels]
+        try:
+            record = self.work_items.create_task(
+                issue,  # a task is made in its story's project
+                task_type=task_type,
+                title=change.title,
+                description=self._body(story, change, issue.project),
+                labels=labels,
+                what=what,
+            )
+        except TrackerError as err:
+            # The answer may be lost while the task was made: it is a child already.
+            found = self._adopt_task(story, issue, change.task_id) if err.unknown_outcome else None
+            if found is None:
+                raise
+            return found
+        return record.model_copy(update={"labels": tuple(change.labels)})
+
+    def _adopt_task(self, story: Story, issue: IssueRecord, task_id: str) -> IssueRecord | None:
+        found = self.child_tasks(story, issue)
+        return next((record for record in found if record.task_id(story.ref) == task_id), None)
+
+    def _orphans(self, story: Story, refresh: bool = False) -> dict[str, IssueRecord]:
+        """Issues storyplan made for this story lately, by task id: a lost answer's leftovers."""
+        if self._recent is None or refresh:
+            project = self.seen.story_issue(story.ref).project
+            what = f"look for the issues made for {story.ref}"
+            self._recent = {}
+            for record in self.client.recent_issues(project, self.task_label, what):
+                task_id = record.task_id(story.ref)
+                if task_id:
+                    self._recent.setdefault(task_id, record)
+        return self._recent
+
+    def _create_issue(self, story: Story, change: CreateChild) -> IssueRecord:
+        project = self.seen.story_issue(story.ref).project
+        what = f"create the issue for task {change.task_id} in {project}"
+        body = self._body(story, change, project)
+        try:
+            return self.client.create_issue(project, change.title, body, change.labels, what)
+        except TrackerError as err:
+            orphan = self._orphans(story, refresh=True) if err.unknown_outcome else {}
+            if change.task_id not in orphan:
+                raise
+            return orphan[change.task_id]
+
+    def _relate(self, story: Story, record: IssueRecord, what: str) -> None:
+        # "exists": related already (a repeated run).
+        self.client.create_link(self.seen.story_issue(story.ref), record, "relates_to", what)
 
 
 def base_url_for(option: str | None, ref: Ref, configured: GitlabSettings) -> str:
@@ -275,7 +308,7 @@ def aliases_for(ref: Ref, base_url: str) -> dict[str, str]:
     return {ref.key: f"{project}#{ref.number}"}
 
 
-def create_tracker(settings: Settings, ref: Ref, **options: Any) -> GitlabTracker:
+def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
     gitlab = section(settings, GitlabSettings, "gitlab")
     base_url = base_url_for(options.get("base_url"), ref, gitlab)
     gitlab = gitlab.model_copy(update={"base_url": base_url})

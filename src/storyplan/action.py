@@ -59,14 +59,21 @@ class Outcome:
     title: str
     story: str = ""
     plan_url: str = ""
-    created: int = 0
-    updated: int = 0
     headers: tuple[str, ...] = ("action", "target", "detail")
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     text: str = ""  # Markdown under the table
-    counts: dict[str, int] = field(default_factory=dict)  # apply's, by execute.VERBS
+    # apply's, by execute.VERBS; sync counts the plans it updated under "updated"
+    counts: dict[str, int] = field(default_factory=dict)
     annotations: list[tuple[Level, str]] = field(default_factory=list)
     exit_code: int = 0
+
+    @property
+    def created(self) -> int:
+        return self.counts.get("created", 0)
+
+    @property
+    def updated(self) -> int:
+        return self.counts.get("updated", 0)
 
     def outputs(self) -> dict[str, str]:
         return {
@@ -238,8 +245,6 @@ def _report_outcome(report: Report) -> Outcome:
         f"apply {report.story}",
         story=report.story,
         plan_url=plan_url,
-        created=counts["created"],
-        updated=counts["updated"],
         rows=[describe(change) for change in report.changes],
         text="" if report.changes else "Up to date, nothing to change.",
         counts=dict(counts),
@@ -253,7 +258,8 @@ def _sync_outcome(title: str, results: list[SyncResult], did: str = "sync-all") 
         outcome.story = results[0].story
         outcome.plan_url = results[0].plan_url or ""
     for result in results:
-        outcome.updated += result.outcome == "updated"
+        if result.outcome == "updated":
+            outcome.counts["updated"] = outcome.updated + 1
         if result.outcome != "unchanged" or did == "sync":
             outcome.rows.append((result.story, result.outcome, result.detail))
         if result.outcome == "failed":

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from storyplan import __version__
-from storyplan.errors import CapabilityError, ConfigError, PlanError, Problem, StoryplanError
+from storyplan.errors import ConfigError, PlanError, Problem, StoryplanError
 from storyplan.redact import redact
 
 if TYPE_CHECKING:
@@ -325,12 +325,8 @@ def sync(
         for scope in scopes:
             name, project = _scope(scope, settings.tracker)
             backend = make_tracker(settings, Ref(name, project, ""), base_url=base_url)
-            finder = getattr(backend, "find_planned", None)
-            if finder is None:
-                raise CapabilityError(f"the {name} tracker cannot search for planned stories")
-            stories.extend(
-                parse_ref(f"{name}:{key}") for key in finder(project, settings.labels.story)
-            )
+            found = backend.find_planned(project, settings.labels.story)
+            stories.extend(parse_ref(f"{name}:{key}") for key in found)
     else:
         if not refs or len(refs) != 1:
             raise ConfigError("sync takes one story, or --all with scopes to search")

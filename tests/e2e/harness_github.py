@@ -1,4 +1,5 @@
-"""The GitHub harness: a story on the fake GitHub, read back through the fake's own state."""
+"""The GitHub harness: a story on the fake GitHub, read back through the fake's own state,
+with the transport's faults played by the fake (`Fault`, its tokens and its rate limit)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ from contextlib import contextmanager
 from storyplan import markers
 from tests.e2e.harness import Held
 
+ENV = {
+    "GITHUB_TOKEN": "tok-write",
+    "STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES": "0",
+    "STORYPLAN_GITHUB__RETRIES": "2",  # a read is tried three times
+}
+
 
 class GithubHarness:
     name = "github"
+    scope = "github:octo/shop"
 
     def __init__(self, fake: object) -> None:
         from tests.fakes.fake_github import FakeGithub
@@ -22,6 +30,7 @@ class GithubHarness:
         self.story = fake.add_issue("octo/shop", "Sign in with email", "")
         self.ref = f"octo/shop#{self.story.number}"
         self._mark = 0
+        self._existing: dict[str, tuple[str, str]] = {}
 
     def write_story(self, text: str) -> None:
         with self.fake.lock:
@@ -98,6 +107,42 @@ class GithubHarness:
         assert f"- [ ] {text}" in body
         self.set_child_body(task_id, body.replace(f"- [ ] {text}", f"- [x] {text}", 1))
 
+    def add_existing(self, title: str) -> str:
+        issue = self.fake.add_issue("octo/shop", title, "Someone else's words")
+        reference = f"#{issue.number}"
+        self._existing[reference] = (issue.title, issue.body or "")
+        return reference
+
+    def existing_unchanged(self, reference: str) -> bool:
+        issue = self.fake.issue("octo/shop", int(reference.lstrip("#")))
+        return (issue.title, issue.body or "") == self._existing[reference]
+
+    def lose_next_create(self) -> None:
+        from tests.fakes.base import Fault
+
+        self.fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=None))
+
+    def refuse_next_write(self) -> None:
+        from tests.fakes.base import Fault
+
+        # A run's first write is a POST (an issue or a comment is made before any edit).
+        self.fake.faults.append(Fault("POST", r".", status=502, after=False))
+
+    def fail_next_reads(self, times: int) -> None:
+        from tests.fakes.base import Fault
+
+        self.fake.faults.append(Fault("GET", r".", status=502, after=False, times=times))
+
+    def revoke_token(self) -> None:
+        with self.fake.lock:
+            self.fake.tokens.clear()
+
+    def throttle(self) -> None:
+        self.fake.exhaust_rate_limit(reset_in=600)
+
+    def write_attempts(self) -> int:
+        return self.writes()  # the log holds refused writes too
+
     def mark(self) -> None:
         self._mark = len(self.fake.log)
 
@@ -121,19 +166,15 @@ def github_harness() -> Iterator[GithubHarness]:
     from tests.fakes.fake_github import assert_spec_clean, github_fake
 
     with github_fake() as fake:
-        saved = {k: os.environ.get(k) for k in ("GITHUB_TOKEN", "STORYPLAN_GITHUB__BASE_URL")}
-        os.environ["GITHUB_TOKEN"] = "tok-write"
-        os.environ["STORYPLAN_GITHUB__BASE_URL"] = fake.url
-        os.environ["STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES"] = "0"
-        os.environ["STORYPLAN_GITHUB__RETRIES"] = "0"
+        env = {**ENV, "STORYPLAN_GITHUB__BASE_URL": fake.url}
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
         try:
             yield GithubHarness(fake)
         finally:
-            for key, value in saved.items():
+            for name, value in saved.items():
                 if value is None:
-                    os.environ.pop(key, None)
+                    os.environ.pop(name, None)
                 else:
-                    os.environ[key] = value
-            os.environ.pop("STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES", None)
-            os.environ.pop("STORYPLAN_GITHUB__RETRIES", None)
+                    os.environ[name] = value
         assert_spec_clean(fake)
