@@ -24,7 +24,7 @@ def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None
     assert section(settings, GithubSettings, "github").retries == 3
     jira = section(settings, JiraSettings, "jira")
     assert jira == JiraSettings()  # the example shows every default
-    assert set(JiraSettings.model_fields) == {*settings.jira, "url", "subtask_type"}
+    assert set(JiraSettings.model_fields) == {*settings.jira, "base_url", "subtask_type", "token"}
     gitlab = section(settings, GitlabSettings, "gitlab")
     assert gitlab == GitlabSettings()  # the example shows every default
     assert set(GitlabSettings.model_fields) == {*settings.gitlab, "token"}  # token: env only

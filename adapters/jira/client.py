@@ -1,139 +1,90 @@
-"""Jira's REST API v2 as the Jira adapter uses it: one authenticated `jira` client, JSON in
-and out, every SDK exception translated to storyplan's in one sentence.
+"""Jira's REST API v2 as the Jira adapter uses it: one requests session signed in to one
+site, JSON in and out, and every failure turned into storyplan's error in one place
+(`JiraApi._send`, through the shared error table).
 
-The `jira` client supplies authentication (Cloud: email + API token; Data Center: a bearer
-PAT) and its resilient session. Requests go through that
-session directly because the client's helpers cost requests storyplan does not want to
-pay: `create_issue` re-reads the issue it made and cannot send entity properties, and
-`search_issues` reads the field list first and fetches its first page twice.
+Requests are made directly rather than through the `jira` client's helpers, which cost
+requests storyplan does not want to pay: `create_issue` re-reads the issue it made and
+cannot send entity properties, and `search_issues` reads the field list first and fetches
+its first page twice. Signing in is one line either way: basic email + API token (Cloud) or
+a bearer personal access token (Data Center).
 
-Retry decision: the session repeats a request after a dropped connection, a 429 or a 503.
-That is safe for a read and unsafe for a write (a create whose answer was lost would be
-made twice; an edit that adds a comment would add it twice), so reads keep the configured
-retries and every write is sent exactly once. A write whose answer is lost is recovered by
-reading back: creates look for what they made (by its entity property) before anything is
-made again, and edits are derived afresh by the next run's reconcile.
+Retry rule (`adapters.shared.transport.read_retry`): a read is tried again after a dropped
+connection or a 5xx, with one line on stderr per wait; a write is sent exactly once, since
+one whose answer was lost may have been carried out. Its error then says the outcome is
+unknown, and the tracker looks for what a create made before it makes anything again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from jira import JIRA, JIRAError
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 
-from storyplan.errors import (
-    AuthError,
-    ForbiddenError,
-    NotFoundError,
-    RateLimitError,
-    TrackerError,
-)
+from storyplan.adapters.shared.transport import Failure, Service, read_retry
 
-from .settings import CLOUD_HOSTS, Credentials
+from .settings import Credentials, is_cloud
 
 Json = dict[str, Any]
 SEARCH_PAGE = {"cloud": 100, "datacenter": 1000}  # the most each deployment answers a page
+HEADERS = {
+    "Accept": "application/json",
+    "Content-Type": "application/json",
+    "X-Atlassian-Token": "no-check",  # Data Center's XSRF check wants it on writes
+}
 
 
-def _message(err: JIRAError) -> str:
-    # JIRAError's own str() dumps the request headers, credentials included: never use it.
-    text = (err.text or "").strip()
-    return text.splitlines()[0][:200] if text else ""
+class BearerAuth(AuthBase):
+    """A personal access token in the Authorization header. As the session's auth (not a
+    default header) it is never replaced by credentials a ~/.netrc holds for the host."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
 
 
-def _retry_after(err: JIRAError) -> tuple[float | None, str]:
-    headers = err.response.headers if err.response is not None else {}
-    if value := headers.get("Retry-After"):
-        try:
-            seconds = max(0.0, float(value))
-        except ValueError:
-            seconds = None
-        if seconds is not None:
-            return seconds, f"retry in {int(seconds)} seconds"
-    if value := headers.get("X-RateLimit-Reset"):  # Cloud: an ISO 8601 instant
-        try:
-            reset = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None, "try again later"
-        seconds = max(0.0, (reset - datetime.now(UTC)).total_seconds())
-        return seconds, f"it resets at {reset:%H:%M:%S} UTC (in {int(seconds)} seconds)"
-    return None, "try again later"
-
-
-@contextmanager
-def translate(what: str, host: str, hint: str = "the Jira credentials") -> Iterator[None]:
-    """The `jira` client's and requests' exceptions to storyplan's, one sentence each."""
+def _message(response: requests.Response) -> str:
+    """Jira's own words for a refusal: its field errors, else its error messages."""
     try:
-        yield
-    except JIRAError as err:
-        status = err.status_code
-        message = _message(err)
-        detail = f" ({status}: {message})" if message else f" ({status})"
-        if status == 401:
-            raise AuthError(
-                f"Jira at {host} rejected the credentials (401 while trying to {what}); "
-                f"check {hint}"
-            ) from None
-        if status == 403:
-            raise ForbiddenError(f"the Jira account may not {what} on {host}{detail}") from None
-        if status == 404:
-            raise NotFoundError(
-                f"could not {what}: not found on {host}, or the account cannot see it"
-            ) from None
-        if status == 429:
-            seconds, when = _retry_after(err)
-            raise RateLimitError(
-                f"Jira rate limit reached while trying to {what}; {when}", seconds
-            ) from None
-        if status is None:
-            raise TrackerError(
-                f"Jira at {host} gave no usable answer while trying to {what}"
-            ) from None
-        raise TrackerError(f"Jira refused to {what}{detail}") from None
-    except requests.RequestException as err:
-        raise TrackerError(
-            f"could not reach Jira at {host} to {what} ({type(err).__name__})"
-        ) from None
+        data = response.json()
+    except ValueError:
+        return response.text
+    if not isinstance(data, dict):
+        return ""
+    errors = data.get("errors")
+    found = [
+        *(errors.values() if isinstance(errors, dict) else ()),
+        *(data.get("errorMessages") or ()),
+        data.get("errorMessage"),
+        data.get("message"),
+    ]
+    return next((str(text) for text in found if text), "")
 
 
 class JiraApi:
-    """REST v2 calls against one Jira site. Reads are retried by the session; writes never."""
+    """REST v2 calls against one Jira site. Each call names what it does, for messages."""
 
-    def __init__(
-        self,
-        url: str,
-        credentials: Credentials,
-        *,
-        timeout: float,
-        retries: int,
-        max_retry_delay: int,
-    ) -> None:
+    def __init__(self, url: str, credentials: Credentials, *, timeout: float, retries: int) -> None:
         self.url = url.rstrip("/")
         self.host = self.url.split("//", 1)[-1]
-        self.hint = credentials.hint
-        self.retries = retries
-        auth: dict[str, Any]
+        self.timeout = timeout
+        self.service = Service("Jira", self.host, credentials.hint, "credentials")
+        self.session = requests.Session()
+        self.session.headers.update(HEADERS)
+        secret = credentials.token.get_secret_value()
         if credentials.kind == "basic":
-            auth = {"basic_auth": (credentials.email, credentials.token.get_secret_value())}
+            self.session.auth = (credentials.email, secret)
         else:
-            auth = {"token_auth": credentials.token.get_secret_value()}
-        self.client = JIRA(
-            server=self.url,
-            timeout=timeout,
-            max_retries=retries,
-            get_server_info=False,  # costs a request; `deployment` learns it for free
-            logging=False,  # the client logs whole responses on errors; we say one line
-            **auth,
-        )
-        self.session = self.client._session
-        self.session.max_retry_delay = max_retry_delay
-        host = self.host.split("/", 1)[0].split(":", 1)[0].lower()
-        self._deployment: str | None = "cloud" if host.endswith(CLOUD_HOSTS) else None
+            self.session.auth = BearerAuth(secret)
+        adapter = HTTPAdapter(max_retries=read_retry(retries, "Jira"))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self._deployment: str | None = "cloud" if is_cloud(self.url) else None
 
     @property
     def deployment(self) -> str:
@@ -143,8 +94,7 @@ class JiraApi:
         Center the user in X-AUSERNAME); serverInfo is asked only if nothing was read yet.
         """
         if self._deployment is None:
-            with translate("read the server information", self.host, self.hint):
-                info = self.get("serverInfo")
+            info = self.get("serverInfo", what="read the server information")
             if self._deployment is None:
                 cloud = info.get("deploymentType") == "Cloud"
                 self._deployment = "cloud" if cloud else "datacenter"
@@ -157,16 +107,26 @@ class JiraApi:
             elif "X-AUSERNAME" in response.headers:
                 self._deployment = "datacenter"
 
-    def close(self) -> None:
-        self.client.close()  # type: ignore[no-untyped-call]
-
-    def _url(self, path: str) -> str:
-        url: str = self.client._get_url(path)
-        return url
-
-    @staticmethod
-    def _json(response: requests.Response) -> Json:
-        """The answer's JSON object; every resource storyplan uses answers one (or nothing)."""
+    def _send(
+        self, method: str, path: str, what: str, params: Any = None, body: Any = None
+    ) -> Json:
+        """One request; its answer's JSON object (every resource used answers one, or
+        nothing), or the one storyplan error that says what went wrong."""
+        try:
+            response = self.session.request(
+                method,
+                f"{self.url}/rest/api/2/{path}",
+                params=params,
+                data=None if body is None else json.dumps(body),
+                timeout=self.timeout,
+            )
+        except requests.RequestException as err:
+            raise self.service.error(what, Failure(None, cause=type(err).__name__)) from None
+        self._learn(response)
+        status = response.status_code
+        if status >= 400:
+            failure = Failure(status, _message(response), response.headers, "HTTPError")
+            raise self.service.error(what, failure)
         if not response.content:
             return {}
         try:
@@ -174,36 +134,26 @@ class JiraApi:
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise JIRAError("the answer was not a JSON object", status_code=response.status_code)
+            failure = Failure(status, "the answer was not a JSON object", response.headers)
+            raise self.service.error(what, failure)
         return data
 
-    @contextmanager
-    def _sent_once(self) -> Iterator[None]:
-        self.session.max_retries = 0
-        try:
-            yield
-        finally:
-            self.session.max_retries = self.retries
-
     # -- requests -------------------------------------------------------------------------
-    def get(self, path: str, params: dict[str, str] | None = None) -> Json:
-        response = self.session.get(self._url(path), params=params)
-        self._learn(response)
-        return self._json(response)
+    def get(self, path: str, *, what: str, params: dict[str, str] | None = None) -> Json:
+        return self._send("GET", path, what, params=params)
 
-    def post(self, path: str, body: Json) -> Json:
-        with self._sent_once():
-            return self._json(self.session.post(self._url(path), data=json.dumps(body)))
+    def post(self, path: str, body: Json, *, what: str) -> Json:
+        return self._send("POST", path, what, body=body)
 
-    def put(self, path: str, body: Json) -> Json:
-        with self._sent_once():
-            return self._json(self.session.put(self._url(path), data=json.dumps(body)))
+    def put(self, path: str, body: Json, *, what: str) -> Json:
+        return self._send("PUT", path, what, body=body)
 
-    def delete(self, path: str) -> None:
-        with self._sent_once():
-            self.session.delete(self._url(path))
+    def delete(self, path: str, *, what: str) -> None:
+        self._send("DELETE", path, what)
 
-    def search(self, jql: str, fields: list[str], properties: list[str]) -> list[Json]:
+    def search(
+        self, jql: str, fields: list[str], properties: list[str], *, what: str
+    ) -> list[Json]:
         """Every issue `jql` finds, a page of as many as the deployment allows at a time."""
         size = SEARCH_PAGE[self.deployment]
         params = {"jql": jql, "fields": ",".join(fields), "maxResults": str(size)}
@@ -213,7 +163,7 @@ class JiraApi:
         if self.deployment == "cloud":
             # Cloud retired /search (CHANGE-2046): /search/jql pages by token.
             while True:
-                page = self.get("search/jql", params)
+                page = self.get("search/jql", what=what, params=params)
                 issues.extend(page.get("issues") or [])
                 token = page.get("nextPageToken")
                 if page.get("isLast", True) or not token:
@@ -221,7 +171,7 @@ class JiraApi:
                 params["nextPageToken"] = str(token)
         while True:
             params["startAt"] = str(len(issues))
-            page = self.get("search", params)
+            page = self.get("search", what=what, params=params)
             found = page.get("issues") or []
             issues.extend(found)
             if not found or len(issues) >= int(page.get("total") or 0):

@@ -10,20 +10,13 @@ whose answer was lost is found again by the next read, and is never made twice.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
-from storyplan import markers
 from storyplan.config import Settings, section
-from storyplan.errors import (
-    AuthError,
-    CapabilityError,
-    ForbiddenError,
-    NotFoundError,
-    RateLimitError,
-    TrackerError,
-)
+from storyplan.dispatch import one_by_one
+from storyplan.errors import CapabilityError, NotFoundError, TrackerError
 from storyplan.model import Markup, Story
 from storyplan.ports import (
     AddLink,
@@ -40,13 +33,15 @@ from storyplan.ports import (
     MarkObsolete,
     PlanComment,
     RemoveLink,
+    Tracker,
     TrackerState,
     UpdateChild,
     UpsertPlan,
 )
 from storyplan.refs import Ref, parse_ref
 
-from .client import JiraApi, Json, translate
+from . import plan_comment
+from .client import JiraApi, Json
 from .records import (
     CHILD_FIELDS,
     PROPERTY,
@@ -61,11 +56,9 @@ from .records import (
 from .settings import JiraSettings, read_credentials, site_url
 from .types import JiraTypes
 
-__all__ = ["JiraSettings", "JiraTracker", "create_tracker", "read_credentials"]
+__all__ = ["JiraTracker", "create_tracker"]
 
 COMPLETED = ("Done", "Closed", "Resolved", "Complete", "Completed")
-# A refusal that says nothing was made; anything else may hide a create whose answer was lost.
-DEFINITE = (AuthError, ForbiddenError, NotFoundError, RateLimitError)
 
 
 class JiraTracker:
@@ -75,19 +68,16 @@ class JiraTracker:
     capabilities = Capabilities()
     title_format = "Task {number}: {title}"  # Jira shows a sub-task's parent beside it
 
-    def __init__(self, settings: JiraSettings, api: JiraApi) -> None:
+    def __init__(self, settings: JiraSettings, api: JiraApi, obsolete_label: str) -> None:
         self.settings = settings
         self.api = api
         self.site = api.url
-        self.obsolete_label = "storyplan:obsolete"
+        self.obsolete_label = obsolete_label
         self._stories: dict[str, Json] = {}  # story key → the story as read, property included
         self._recorded: dict[str, bool] = {}  # story key → its property names its plan comment
         self._children: dict[str, Child] = {}  # by key: what apply reports back
         self._link_ids: dict[tuple[str, str], str] = {}  # (blocker, blocked) → link id
         self.types = JiraTypes(api, settings)
-
-    def _translate(self, what: str) -> AbstractContextManager[None]:
-        return translate(what, self.api.host, self.api.hint)
 
     def _browse(self, key: str) -> str:
         return f"{self.site}/browse/{key}"
@@ -104,16 +94,15 @@ class JiraTracker:
         """Merge `values` into the story's `storyplan` property (one write)."""
         raw = self._story_json(story)
         value = storyplan_property(raw) | values
-        with self._translate(f"record storyplan's bookkeeping on {story.ref}"):
-            self.api.put(f"issue/{story.ref}/properties/{PROPERTY}", value)
+        what = f"record storyplan's bookkeeping on {story.ref}"
+        self.api.put(f"issue/{story.ref}/properties/{PROPERTY}", value, what=what)
         raw.setdefault("properties", {})[PROPERTY] = value
 
     # -- reading ----------------------------------------------------------------------------
     def fetch_story(self, ref: str) -> Story:
         key = parse_ref(ref, "jira").key
         params = {"fields": ",".join(STORY_FIELDS), "properties": PROPERTY}
-        with self._translate(f"read story {key}"):
-            raw: Json = self.api.get(f"issue/{key}", params)
+        raw = self.api.get(f"issue/{key}", what=f"read story {key}", params=params)
         fields = raw.get("fields") or {}
         if (fields.get("issuetype") or {}).get("subtask"):
             parent = (fields.get("parent") or {}).get("key")
@@ -128,7 +117,8 @@ class JiraTracker:
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
         # Links come with the sub-task search at no extra cost, so `with_links` changes nothing.
         raw = self._story_json(story)
-        plan = self._find_plan(story, raw)
+        comment, self._recorded[story.ref] = plan_comment.find_plan(self.api, story.ref, raw)
+        plan = self._comment(story, comment) if comment is not None else None
         found = self._search_children(story)
         attached = [str(k) for k in storyplan_property(raw).get("attached") or []]
         missing = [k for k in attached if k not in {str(item["key"]) for item in found}]
@@ -151,21 +141,21 @@ class JiraTracker:
 
     def _read_issues(self, keys: list[str]) -> list[Json]:
         """Existing issues attached as tasks: one search, or one read each if one is gone."""
-        fields, wanted = list(CHILD_FIELDS), ", ".join(keys)
+        jql = f"key in ({', '.join(keys)}) ORDER BY key ASC"
+        what = "read the issues attached as tasks"
         try:
-            with self._translate("read the issues attached as tasks"):
-                return self.api.search(f"key in ({wanted}) ORDER BY key ASC", fields, [PROPERTY])
-        except DEFINITE:
-            raise
-        except TrackerError:  # JQL refuses a key that no longer exists
-            found = []
-            for key in keys:
-                try:
-                    with self._translate(f"read {key}"):
-                        found.append(self.api.get(f"issue/{key}", {"fields": ",".join(fields)}))
-                except NotFoundError:
-                    continue  # deleted or moved out of sight: no longer a task's issue
-            return found
+            return self.api.search(jql, list(CHILD_FIELDS), [PROPERTY], what=what)
+        except TrackerError as err:
+            if type(err) is not TrackerError:  # refused for a reason a per-key read shares
+                raise
+        found = []  # JQL refuses a key that no longer exists: read the rest one by one
+        params = {"fields": ",".join(CHILD_FIELDS)}
+        for key in keys:
+            try:
+                found.append(self.api.get(f"issue/{key}", what=f"read {key}", params=params))
+            except NotFoundError:
+                continue  # deleted or moved out of sight: no longer a task's issue
+        return found
 
     def _child(self, raw: Json, story: Story) -> Child:
         story_id = str(self._stories.get(story.ref, {}).get("id") or "")
@@ -174,59 +164,25 @@ class JiraTracker:
         return child
 
     def _search_children(self, story: Story) -> list[Json]:
-        with self._translate(f"list the sub-tasks of {story.ref}"):
-            return self.api.search(
-                f"parent = {story.ref} ORDER BY key ASC", list(CHILD_FIELDS), [PROPERTY]
-            )
+        jql = f"parent = {story.ref} ORDER BY key ASC"
+        what = f"list the sub-tasks of {story.ref}"
+        return self.api.search(jql, list(CHILD_FIELDS), [PROPERTY], what=what)
 
     def _comment(self, story: Story, raw: Json) -> PlanComment:
         url = f"{self._browse(story.ref)}?focusedCommentId={raw['id']}"
         return PlanComment(key=str(raw["id"]), body=normalise(raw.get("body")), url=url)
 
-    def _find_plan(self, story: Story, raw: Json) -> PlanComment | None:
-        """The comment the story's property names, else the one with the plan's anchor."""
-        recorded = str(storyplan_property(raw).get("plan") or "")
-        page = (raw.get("fields") or {}).get("comment") or {}
-        comments: list[Json] = list(page.get("comments") or [])
-        complete = len(comments) >= int(page.get("total") or 0)
-        found = next((c for c in comments if str(c.get("id")) == recorded), None)
-        if found is None and recorded and not complete:
-            try:
-                with self._translate(f"read the plan comment of {story.ref}"):
-                    found = self.api.get(f"issue/{story.ref}/comment/{recorded}")
-            except NotFoundError:
-                found = None  # deleted by a person: a new plan comment is made
-        if found is None:
-            # Made by a run that stopped before it recorded it: adopt it.
-            if not complete:
-                comments = self._all_comments(story)
-            found = next((c for c in comments if self._is_plan(c)), None)
-        self._recorded[story.ref] = found is not None and str(found.get("id")) == recorded
-        return self._comment(story, found) if found is not None else None
-
-    @staticmethod
-    def _is_plan(comment: Json) -> bool:
-        return markers.read_identity(str(comment.get("body") or ""), "plan", "jira") is not None
-
-    def _all_comments(self, story: Story) -> list[Json]:
-        comments: list[Json] = []
-        with self._translate(f"read the comments of {story.ref}"):
-            while True:
-                params = {"startAt": str(len(comments)), "maxResults": "100"}
-                page = self.api.get(f"issue/{story.ref}/comment", params)
-                comments.extend(page.get("comments") or [])
-                if not page.get("comments") or len(comments) >= int(page.get("total") or 0):
-                    return comments
-
     def find_planned(self, project: str, label: str) -> list[str]:
         """Every story in project `project` (a key) that carries storyplan's label."""
         jql = f'project = "{project}" AND labels = "{label}" ORDER BY key ASC'
-        with self._translate(f"search project {project} for stories labelled {label}"):
-            return [str(raw["key"]) for raw in self.api.search(jql, ["summary"], [])]
+        what = f"search project {project} for stories labelled {label}"
+        return [str(raw["key"]) for raw in self.api.search(jql, ["summary"], [], what=what)]
 
-    # -- lookups for writing ----------------------------------------------------------------
     # -- writing ----------------------------------------------------------------------------
-    def _create(self, story: Story, change: CreateChild) -> Child:
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        return one_by_one(self, story, changes)
+
+    def create_child(self, story: Story, change: CreateChild) -> Applied:
         project = self._project(story)
         body = normalise(change.body)
         mark = {
@@ -248,49 +204,55 @@ class JiraTracker:
         }
         what = f"create the sub-task for task {change.task_id} under {story.ref}"
         try:
-            with self._translate(what):
-                made = self.api.post("issue", request)
-        except DEFINITE:
-            raise
-        except TrackerError:
-            # The answer may be lost while the sub-task was made: look before giving up.
-            try:
-                found = self._search_children(story)
-            except TrackerError:
-                found = []
-            orphan = [self._child(raw, story) for raw in found]
-            adopted = next((c for c in orphan if c.task_id == change.task_id), None)
+            made = self.api.post("issue", request, what=what)
+        except TrackerError as err:
+            if not err.unknown_outcome:
+                raise
+            # The answer was lost, so the sub-task may have been made: look before giving up.
+            adopted = self._find_made(story, change.task_id)
             if adopted is None:
                 raise
-            return adopted
+            return Applied(change=change, child=adopted)
+        key = str(made["key"])
         child = Child(
-            key=str(made["key"]),
+            key=key,
             task_id=change.task_id,
             title=change.title,
             body=body,
-            url=self._browse(str(made["key"])),
+            url=self._browse(key),
             labels=change.labels,
         )
         self._children[child.key] = child
-        return child
+        return Applied(change=change, child=child)
 
-    def _attach(self, story: Story, change: AttachChild) -> Child:
+    def _find_made(self, story: Story, task_id: str) -> Child | None:
+        try:
+            found = self._search_children(story)
+        except TrackerError:
+            return None
+        return next(
+            (c for c in (self._child(r, story) for r in found) if c.task_id == task_id), None
+        )
+
+    def attach_child(self, story: Story, change: AttachChild) -> Applied:
         """An existing issue serves a task as it is: the story's property lists it, so the
         next read finds it (it cannot become a sub-task, and it is a person's to edit)."""
-        with self._translate(f"read {change.key} to attach it to {story.ref}"):
-            raw = self.api.get(f"issue/{change.key}", {"fields": ",".join(CHILD_FIELDS)})
+        raw = self.api.get(
+            f"issue/{change.key}",
+            what=f"read {change.key} to attach it to {story.ref}",
+            params={"fields": ",".join(CHILD_FIELDS)},
+        )
         listed = [str(k) for k in storyplan_property(self._story_json(story)).get("attached") or []]
         if change.key not in listed:
             self._record(story, attached=[*listed, change.key])
-        return self._child(raw, story)
+        return Applied(change=change, child=self._child(raw, story))
 
-    def _update(self, change: UpdateChild) -> Child:
+    def update_child(self, story: Story, change: UpdateChild) -> Applied:
         body = normalise(change.body)
         request: Json = {"fields": {"summary": change.title, "description": body}}
         if change.revive:
             request["update"] = {"labels": [{"remove": self.obsolete_label}]}
-        with self._translate(f"update {change.key}"):
-            self.api.put(f"issue/{change.key}", request)
+        self.api.put(f"issue/{change.key}", request, what=f"update {change.key}")
         old = self._children.get(change.key) or Child(
             key=change.key, task_id=change.task_id, title="", url=self._browse(change.key)
         )
@@ -299,37 +261,71 @@ class JiraTracker:
             update={"title": change.title, "body": body, "obsolete": False, "labels": labels}
         )
         self._children[child.key] = child
-        return child
+        return Applied(change=change, child=child)
+
+    def add_link(self, story: Story, change: AddLink) -> Applied:
+        assert change.blocker is not None
+        assert change.blocked is not None
+        # "Blocks" posted with inwardIssue=A, outwardIssue=B reads "A blocks B".
+        request = {
+            "type": {"id": self.types.blocks().id},
+            "inwardIssue": {"key": change.blocker},
+            "outwardIssue": {"key": change.blocked},
+        }
+        what = f"link {change.blocked} as blocked by {change.blocker}"
+        self.api.post("issueLink", request, what=what)
+        return Applied(change=change)
+
+    def remove_link(self, story: Story, change: RemoveLink) -> Applied:
+        link_id = self._link_ids.get((change.blocker, change.blocked))
+        if link_id is not None:
+            what = f"unlink {change.blocked} from {change.blocker}"
+            with contextlib.suppress(NotFoundError):  # already gone
+                self.api.delete(f"issueLink/{link_id}", what=what)
+        return Applied(change=change)
+
+    def mark_obsolete(self, story: Story, change: MarkObsolete) -> Applied:
+        edit: Json = {
+            "update": {
+                "labels": [{"add": self.obsolete_label}],
+                "comment": [{"add": {"body": change.comment}}],
+            }
+        }
+        self.api.put(f"issue/{change.key}", edit, what=f"mark {change.key} obsolete")
+        return Applied(change=change)
+
+    def close_child(self, story: Story, change: CloseChild) -> Applied:
+        self._finish(change.key, self.settings.prune_statuses)  # dropped: "Won't Do", not "Done"
+        return Applied(change=change)
+
+    def close_story(self, story: Story, change: CloseStory) -> Applied:
+        self._finish(story.ref, list(COMPLETED))
+        return Applied(change=change)
 
     def _finish(self, key: str, preferred: list[str]) -> None:
         """Move `key` to a done-category status by a transition offered from where it is."""
-        with self._translate(f"read the transitions of {key}"):
-            listed: list[Json] = self.api.get(f"issue/{key}/transitions").get("transitions") or []
-        chosen = pick_transition(listed, preferred)
+        offered = self.api.get(f"issue/{key}/transitions", what=f"read the transitions of {key}")
+        chosen = pick_transition(offered.get("transitions") or [], preferred)
         if chosen is None:
             raise CapabilityError(
                 f"{key} has no transition to a done status from where it is; close it by hand"
             )
-        with self._translate(f"close {key}"):
-            self.api.post(f"issue/{key}/transitions", {"transition": {"id": str(chosen["id"])}})
+        request = {"transition": {"id": str(chosen["id"])}}
+        self.api.post(f"issue/{key}/transitions", request, what=f"close {key}")
 
-    def _upsert_plan(self, story: Story, change: UpsertPlan) -> PlanComment:
+    def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
         body = normalise(change.body)
         what = f"write the plan comment on {story.ref}"
         if change.key is not None:
-            with self._translate(what):
-                raw = self.api.put(f"issue/{story.ref}/comment/{change.key}", {"body": body})
+            path = f"issue/{story.ref}/comment/{change.key}"
+            raw = self.api.put(path, {"body": body}, what=what)
         else:
             try:
-                with self._translate(what):
-                    raw = self.api.post(f"issue/{story.ref}/comment", {"body": body})
-            except DEFINITE:
-                raise
-            except TrackerError:
-                try:
-                    lost = next((c for c in self._all_comments(story) if self._is_plan(c)), None)
-                except TrackerError:
-                    lost = None
+                raw = self.api.post(f"issue/{story.ref}/comment", {"body": body}, what=what)
+            except TrackerError as err:
+                if not err.unknown_outcome:
+                    raise
+                lost = plan_comment.find_posted(self.api, story.ref)  # the answer was lost
                 if lost is None:
                     raise
                 raw = lost
@@ -338,76 +334,16 @@ class JiraTracker:
         if not self._recorded.get(story.ref):
             self._record(story, plan=plan.key)
             self._recorded[story.ref] = True
-        return plan
+        return Applied(change=change, plan=plan)
 
-    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
-        for change in changes:
-            yield self.apply_one(story, change)
-
-    def apply_one(self, story: Story, change: Change) -> Applied:
-        if isinstance(change, CreateChild):
-            return Applied(change=change, child=self._create(story, change))
-        if isinstance(change, AttachChild):
-            return Applied(change=change, child=self._attach(story, change))
-        if isinstance(change, UpdateChild):
-            return Applied(change=change, child=self._update(change))
-        if isinstance(change, AddLink):
-            assert change.blocker is not None
-            assert change.blocked is not None
-            # "Blocks" posted with inwardIssue=A, outwardIssue=B reads "A blocks B".
-            request = {
-                "type": {"id": self.types.blocks().id},
-                "inwardIssue": {"key": change.blocker},
-                "outwardIssue": {"key": change.blocked},
-            }
-            with self._translate(f"link {change.blocked} as blocked by {change.blocker}"):
-                self.api.post("issueLink", request)
-            return Applied(change=change)
-        if isinstance(change, RemoveLink):
-            link_id = self._link_ids.get((change.blocker, change.blocked))
-            if link_id is not None:
-                try:
-                    with self._translate(f"unlink {change.blocked} from {change.blocker}"):
-                        self.api.delete(f"issueLink/{link_id}")
-                except NotFoundError:
-                    pass  # already gone
-            return Applied(change=change)
-        if isinstance(change, MarkObsolete):
-            note = change.comment
-            edit: Json = {
-                "update": {
-                    "labels": [{"add": self.obsolete_label}],
-                    "comment": [{"add": {"body": note}}],
-                }
-            }
-            with self._translate(f"mark {change.key} obsolete"):
-                self.api.put(f"issue/{change.key}", edit)
-            return Applied(change=change)
-        if isinstance(change, CloseChild):  # dropped: "Won't Do" rather than "Done"
-            self._finish(change.key, self.settings.prune_statuses)
-            return Applied(change=change)
-        if isinstance(change, CloseStory):
-            self._finish(story.ref, list(COMPLETED))
-            return Applied(change=change)
-        if isinstance(change, UpsertPlan):
-            return Applied(change=change, plan=self._upsert_plan(story, change))
-        if isinstance(change, LabelStory):
-            with self._translate(f"label {story.ref}"):
-                self.api.put(f"issue/{story.ref}", {"update": {"labels": [{"add": change.label}]}})
-            return Applied(change=change)
-        raise CapabilityError(f"Jira cannot {change.kind.replace('_', ' ')}")
+    def label_story(self, story: Story, change: LabelStory) -> Applied:
+        edit = {"update": {"labels": [{"add": change.label}]}}
+        self.api.put(f"issue/{story.ref}", edit, what=f"label {story.ref}")
+        return Applied(change=change)
 
 
-def create_tracker(settings: Settings, ref: Ref, **options: Any) -> JiraTracker:
+def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
     jira = section(settings, JiraSettings, "jira")
     url = site_url(ref, jira, options.get("base_url"))
-    api = JiraApi(
-        url,
-        read_credentials(url, jira.auth),
-        timeout=jira.timeout,
-        retries=jira.retries,
-        max_retry_delay=jira.max_retry_delay,
-    )
-    tracker = JiraTracker(jira, api)
-    tracker.obsolete_label = settings.labels.obsolete
-    return tracker
+    api = JiraApi(url, read_credentials(jira, url), timeout=jira.timeout, retries=jira.retries)
+    return JiraTracker(jira, api, settings.labels.obsolete)

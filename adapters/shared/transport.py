@@ -48,6 +48,12 @@ class ReadRetry(Retry):
 
     service = "the tracker"
 
+    def new(self, **kw: Any) -> ReadRetry:
+        # urllib3 makes a new Retry for every attempt: carry the service's name over.
+        retry = super().new(**kw)
+        retry.service = self.service
+        return retry
+
     def sleep(self, response: Any = None) -> None:
         backoff = self.get_backoff_time()
         if backoff > 0:

@@ -14,10 +14,7 @@ from tests.e2e.harness import HARNESSES, REMOTE, Remote, run_cli
 from tests.e2e.stories import diamond, edges, story_text
 
 # Trackers whose harness does not yet play every fault; each leaves as its adapter learns them.
-PENDING = {
-    "jira-cloud": "harness knobs",
-    "jira-dc": "harness knobs",
-}
+PENDING: dict[str, str] = {}
 
 
 @pytest.fixture(
