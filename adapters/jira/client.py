@@ -1,12 +1,14 @@
-"""Jira's REST API v2 as the Jira adapter uses it: one requests session signed in to one
-site, JSON in and out, and every failure turned into storyplan's error in one place
-(`JiraApi._send`, through the shared error table).
+"""Jira's REST API v2 as the Jira adapter uses it: the `jira` client's own session
+(`ResilientSession`, which signs every request and turns a refusal into a `JIRAError` with
+Jira's messages) signed in to one site, JSON in and out, and every failure turned into
+storyplan's error in one place (`JiraApi._send`, through the shared error table).
 
-Requests are made directly rather than through the `jira` client's helpers, which cost
+Requests go through that session rather than the `JIRA` object's helpers, which cost
 requests storyplan does not want to pay: `create_issue` re-reads the issue it made and
 cannot send entity properties, and `search_issues` reads the field list first and fetches
-its first page twice. Signing in is one line either way: basic email + API token (Cloud) or
-a bearer personal access token (Data Center).
+its first page twice. Signing in: basic email + API token (Cloud) or a bearer personal
+access token (Data Center). The session's own retry loop is off (`max_retries=0`): it
+would repeat writes.
 
 Retry rule (`adapters.shared.transport.read_retry`): a read is tried again after a dropped
 connection or a 5xx, with one line on stderr per wait; a write is sent exactly once, since
@@ -20,6 +22,8 @@ import json
 from typing import Any
 
 import requests
+from jira.exceptions import JIRAError
+from jira.resilientsession import ResilientSession
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
@@ -74,7 +78,7 @@ class JiraApi:
         self.host = self.url.split("//", 1)[-1]
         self.timeout = timeout
         self.service = Service("Jira", self.host, credentials.hint, "credentials")
-        self.session = requests.Session()
+        self.session = ResilientSession(timeout=timeout, max_retries=0)
         self.session.headers.update(HEADERS)
         secret = credentials.token.get_secret_value()
         if credentials.kind == "basic":
@@ -118,8 +122,15 @@ class JiraApi:
                 f"{self.url}/rest/api/2/{path}",
                 params=params,
                 data=None if body is None else json.dumps(body),
-                timeout=self.timeout,
             )
+        except JIRAError as err:
+            # Never str(err): the client's text carries the request headers, credentials too.
+            answer = err.response
+            if answer is None:
+                raise self.service.error(what, Failure(None, cause="JIRAError")) from None
+            self._learn(answer)
+            failure = Failure(answer.status_code, _message(answer), answer.headers, "JIRAError")
+            raise self.service.error(what, failure) from None
         except requests.RequestException as err:
             raise self.service.error(what, Failure(None, cause=type(err).__name__)) from None
         self._learn(response)
