@@ -25,10 +25,10 @@ from storyplan.action_event import (
     decide,
     read_event,
 )
-from storyplan.decide import SyncStory
 from storyplan.action_output import Level, Workflow, cell, table
 from storyplan.action_reply import applied_reply, dry_run_reply, failure_reply, refusal, usage
 from storyplan.config import Settings
+from storyplan.decide import SyncStory
 from storyplan.errors import CapabilityError, StoryplanError
 from storyplan.execute import Report
 from storyplan.model import Story

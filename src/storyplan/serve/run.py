@@ -1,0 +1,132 @@
+"""The two processes: `serve` (webhook receiver and workers in one event loop) and `worker`
+(workers only). Both stop gracefully on SIGTERM or SIGINT: no new job is taken, the running
+ones finish, then the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Callable, Iterator
+
+import procrastinate
+import uvicorn
+
+from storyplan.config import Settings
+from storyplan.refs import Ref
+from storyplan.serve import logs, pacing
+from storyplan.serve.queue import make_app, migrate
+from storyplan.serve.settings import ServeSettings, database_url, serve_settings
+from storyplan.serve.web import build_web
+
+log = logging.getLogger("storyplan.serve")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: this process stops the worker too."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def settings_chooser(settings: Settings, serve: ServeSettings) -> Callable[[Ref], Settings]:
+    """Settings for one story: with a GitHub App, the installation's token for its repo."""
+    if serve.github_app_id is None:
+        return lambda ref: settings
+    from storyplan.serve.github_app import AppTokens, read_private_key
+
+    base_url = str(settings.github.get("base_url") or "https://api.github.com")
+    tokens = AppTokens(serve.github_app_id, read_private_key(serve.github_app_key_file), base_url)
+
+    def choose(ref: Ref) -> Settings:
+        if ref.tracker != "github":
+            return settings
+        token = tokens.token_for(ref.project)
+        return settings.model_copy(update={"github": {**settings.github, "token": token}})
+
+    return choose
+
+
+def _prepare(settings: Settings) -> tuple[ServeSettings, str, procrastinate.App]:
+    serve = serve_settings(settings)
+    conninfo = database_url(serve)
+    app = make_app(conninfo, settings, serve, settings_chooser(settings, serve))
+    pacing.install(pacing.Pacer(conninfo, serve.requests_per_hour, serve.burst))
+    return serve, conninfo, app
+
+
+def _on_stop(stop: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
+
+
+async def _serve(settings: Settings, with_workers: bool, concurrency: int | None) -> None:
+    serve, conninfo, app = _prepare(settings)
+    async with app.open_async():
+        await migrate(app, conninfo)
+        web = build_web(app, conninfo, serve, settings.action.trigger_label)
+        config = uvicorn.Config(
+            web, host=serve.host, port=serve.port, log_config=None, lifespan="off"
+        )
+        server = _Server(config)
+        worker = (
+            asyncio.create_task(
+                app.run_worker_async(
+                    concurrency=concurrency or serve.concurrency,
+                    install_signal_handlers=False,
+                    name=f"{socket.gethostname()}-serve",
+                )
+            )
+            if with_workers
+            else None
+        )
+
+        def stop() -> None:
+            log.info("stopping: the running jobs finish first")
+            server.should_exit = True
+            if worker is not None:
+                worker.cancel()
+
+        _on_stop(stop)
+        log.info("listening on %s:%s", serve.host, serve.port)
+        await server.serve()
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+
+async def _work(settings: Settings, concurrency: int | None) -> None:
+    serve, conninfo, app = _prepare(settings)
+    async with app.open_async():
+        await migrate(app, conninfo)
+        worker = asyncio.create_task(
+            app.run_worker_async(
+                concurrency=concurrency or serve.concurrency,
+                install_signal_handlers=False,
+                name=f"{socket.gethostname()}-worker",
+            )
+        )
+
+        def stop() -> None:
+            log.info("stopping: the running jobs finish first")
+            worker.cancel()
+
+        _on_stop(stop)
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+
+
+def run_serve(settings: Settings, *, workers: bool = True, concurrency: int | None = None) -> None:
+    logs.configure()
+    asyncio.run(_serve(settings, workers, concurrency))
+
+
+def run_worker(settings: Settings, *, concurrency: int | None = None) -> None:
+    logs.configure()
+    asyncio.run(_work(settings, concurrency))
