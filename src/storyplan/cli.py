@@ -388,9 +388,7 @@ def serve(
 
     Needs PostgreSQL (DATABASE_URL); see README "Webhook service". Example: storyplan serve
     """
-    from storyplan.serve.run import run_serve
-
-    run_serve(_settings(config), workers=workers)
+    _serve_module().run_serve(_settings(config), workers=workers)
 
 
 @app.command()
@@ -403,9 +401,17 @@ def worker(
 
     Example: storyplan worker --concurrency 4
     """
-    from storyplan.serve.run import run_worker
+    _serve_module().run_worker(_settings(config), concurrency=concurrency)
 
-    run_worker(_settings(config), concurrency=concurrency)
+
+def _serve_module() -> Any:
+    try:
+        from storyplan.serve import run
+    except ModuleNotFoundError as error:
+        raise ConfigError(
+            f"storyplan serve needs {error.name}: pip install 'storyplan[serve]'"
+        ) from None
+    return run
 
 
 @app.command()
