@@ -518,7 +518,7 @@ class FakeGithub(FakeServer):
             raise error(401, "A JSON web token could not be decoded") from None
         if scheme.lower() != "bearer":
             raise error(401, "A JSON web token could not be decoded")
-        self._actor, self._actor_level = f"app-{app_id}[bot]", "read"
+        self._actor, self._actor_level = f"app-{app_id}[bot]", "write"
 
     def _check_spec(self, request: Request, response: Response) -> None:
         assert self.spec is not None

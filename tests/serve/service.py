@@ -125,6 +125,17 @@ class Service:
             headers["X-Hub-Signature-256"] = "sha256=" + digest
         return self.http.post("/hooks/github", content=body, headers=headers)
 
+    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        """/metrics by (sample name, sorted labels)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        text = self.http.get("/metrics").text
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+
     # -- the queue, as the database holds it ----------------------------------------------
     def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.database, autocommit=True) as connection:

@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.harness import GithubHarness, github_harness, run_cli
 from tests.e2e.stories import diamond, story_text
 from tests.fakes.base import Request, Response
-from tests.serve.service import Service, labeled, wait_for
+from tests.serve.service import SECRET, Service, labeled, wait_for
 
 LOCK = "github:octo/shop#1"
 
@@ -43,6 +43,21 @@ def test_labelled_story_gets_planned(github: GithubHarness, service: Service) ->
     wait_for(lambda: len(github.plan_bodies()) == 1 and service.idle(), 60, "the plan")
     assert sorted(github.children()) == [f"T{n}" for n in range(1, 9)]
     assert [status for _, status, _, _ in service.jobs()] == ["succeeded"]
+    metrics = service.metrics()
+    assert metrics["storyplan_jobs", (("status", "succeeded"), ("task", "act"))] == 1
+    assert metrics["storyplan_webhooks_total", (("outcome", "queued"), ("tracker", "github"))] == 1
+    requests = metrics["storyplan_tracker_requests_total", (("tracker", "github"),)]
+    assert requests == len(github.fake.log)
+    logged = service.processes[0].log.read_text()
+    assert "tok-write" not in logged
+    assert SECRET not in logged
+    (done,) = [
+        line
+        for line in service.processes[0].lines()
+        if line["logger"] == "storyplan.serve.queue" and "8 created" in line["message"]
+    ]
+    assert done["story"] == "octo/shop#1"
+    assert done["job_id"] == service.jobs()[0][0]
 
 
 def test_wrong_or_missing_signature_gets_401_and_no_job(
@@ -171,3 +186,14 @@ def test_sweep_catches_an_event_that_was_never_delivered(
         service.stop()
     assert "1 of 8 tasks done" in github.plan_bodies()[0]
     assert len(github.plan_bodies()) == 1
+
+
+def test_sigterm_lets_the_running_job_finish(github: GithubHarness, service: Service) -> None:
+    github.fake.latency = 0.03
+    service.start(workers=False)
+    worker = service.worker()
+    assert service.github("issues", labeled(1)).status_code == 202
+    wait_for(lambda: service.jobs(LOCK)[0][1] == "doing", 30, "the job to start")
+    assert worker.stop(signal.SIGTERM, timeout=60) == 0
+    assert service.jobs(LOCK)[0][1] == "succeeded"
+    assert sorted(github.children()) == [f"T{n}" for n in range(1, 9)]

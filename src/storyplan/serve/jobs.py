@@ -41,11 +41,13 @@ def carry_out(tracker: str, decision: Decision, settings_for: SettingsFor) -> Do
         settings = settings_for(ref)
         report = apply(prepare(tracker_for(ref), ref, settings, prune=settings.prune))
         counts = report.counts()
-        return Done(f"applied {report.story}: {counts['created']} created")
+        return Done(
+            f"apply {report.story}: {counts['created']} created, {counts['updated']} updated"
+        )
     if isinstance(decision, SyncStory):
         ref = parse_ref(decision.story, tracker)  # type: ignore[arg-type]
         result = sync_story(tracker_for(ref), ref, settings_for(ref), dry_run=False)
-        return Done(f"synced {result.story}: {result.outcome}")
+        return Done(f"sync {result.story}: {result.outcome}")
     raise CapabilityError(f"the {tracker} tracker does not take {type(decision).__name__} jobs")
 
 
@@ -69,4 +71,4 @@ def _github(
     if ref is None:
         raise CapabilityError(f"{type(decision).__name__} is not a job")
     outcome: Outcome = Runner(settings_for(ref), None, tracker_for).run(decision)
-    return Done(f"{outcome.did}: {outcome.title}")
+    return Done(f"{outcome.title}: {outcome.created} created, {outcome.updated} updated")

@@ -11,6 +11,7 @@ import psycopg
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+TASKS = ("act", "sweep", "recover", "cleanup")
 JOB_STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
 
 
@@ -21,8 +22,8 @@ class QueueCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         jobs = GaugeMetricFamily(
             "storyplan_jobs",
-            "Jobs in the queue by status (todo: queued, doing: running)",
-            labels=["status"],
+            "Jobs by task and status (todo: queued, doing: running)",
+            labels=["task", "status"],
         )
         requests = CounterMetricFamily(
             "storyplan_tracker_requests", "Requests sent to each tracker", labels=["tracker"]
@@ -38,17 +39,20 @@ class QueueCollector(Collector):
             labels=["tracker"],
         )
         with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as connection:
-            counts: dict[str, int] = dict(
-                connection.execute(
-                    "SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"
+            counts = {
+                (task, status): count
+                for task, status, count in connection.execute(
+                    "SELECT task_name, status::text, count(*) FROM procrastinate_jobs "
+                    "WHERE task_name LIKE 'storyplan.%' GROUP BY task_name, status"
                 ).fetchall()
-            )
+            }
             budgets = connection.execute(
                 "SELECT tracker, sum(requests), sum(waits), sum(waited_seconds) "
                 "FROM storyplan_budget GROUP BY tracker ORDER BY tracker"
             ).fetchall()
-        for status in JOB_STATUSES:
-            jobs.add_metric([status], float(counts.get(status, 0)))
+        for task in TASKS:
+            for status in JOB_STATUSES:
+                jobs.add_metric([task, status], float(counts.get((f"storyplan.{task}", status), 0)))
         for tracker, sent, waited_count, seconds in budgets:
             requests.add_metric([tracker], float(sent))
             waits.add_metric([tracker], float(waited_count))

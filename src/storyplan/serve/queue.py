@@ -6,6 +6,7 @@
 - `storyplan.sweep` (periodic, `[serve] sweep`) queues `sync` for every planned story.
 - `storyplan.recover` (periodic, `[serve] recover`) hands the jobs of a worker that stopped
   sending heartbeats (killed, machine gone) back to the queue.
+- `storyplan.cleanup` (hourly) forgets jobs that succeeded `[serve] keep_jobs_hours` ago.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from storyplan.serve.settings import ServeSettings
 ACT = "storyplan.act"
 SWEEP = "storyplan.sweep"
 RECOVER = "storyplan.recover"
+CLEANUP = "storyplan.cleanup"
 QUEUE = "storyplan"
 # A tracker error that another try cannot mend.
 FINAL = (AuthError, NotFoundError, ForbiddenError, CapabilityError)
@@ -150,12 +152,18 @@ def make_app(
     async def recover(timestamp: int) -> int:
         return await recover_stalled(app, serve.stalled_after_seconds)
 
+    async def cleanup(timestamp: int) -> None:
+        await app.job_manager.delete_old_jobs(nb_hours=serve.keep_jobs_hours, queue=QUEUE)
+
     if serve.sweep:
         app.periodic(cron=serve.sweep, periodic_id="sweep")(
             app.task(name=SWEEP, queue=QUEUE, queueing_lock=SWEEP)(sweep)
         )
     app.periodic(cron=serve.recover, periodic_id="recover")(
         app.task(name=RECOVER, queue=QUEUE, queueing_lock=RECOVER)(recover)
+    )
+    app.periodic(cron="41 * * * *", periodic_id="cleanup")(
+        app.task(name=CLEANUP, queue=QUEUE, queueing_lock=CLEANUP)(cleanup)
     )
     return app
 

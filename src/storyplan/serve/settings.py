@@ -38,6 +38,8 @@ class ServeSettings(BaseModel):
     recover: str = "* * * * *"
     heartbeat_seconds: float = Field(default=10, gt=0)
     stalled_after_seconds: float = Field(default=60, gt=0)
+    # Jobs that succeeded are kept this long for /metrics and for looking into.
+    keep_jobs_hours: int = Field(default=72, ge=1)
     # A job failing on a tracker error is tried this many times, waiting backoff**n s.
     attempts: int = Field(default=5, ge=1)
     backoff_seconds: float = Field(default=2, ge=0)
