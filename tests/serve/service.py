@@ -37,6 +37,10 @@ def fast_settings(database: str, **extra: str) -> dict[str, str]:
         "STORYPLAN_SERVE__RECOVER": "* * * * * *",
         "STORYPLAN_SERVE__SWEEP": "",
         "STORYPLAN_SERVE__BACKOFF_SECONDS": "0.2",
+        # The fakes have no rate limit; the budget itself is tested in test_pacing.
+        "STORYPLAN_SERVE__REQUESTS_PER_HOUR__GITHUB": "0",
+        "STORYPLAN_SERVE__REQUESTS_PER_HOUR__GITLAB": "0",
+        "STORYPLAN_SERVE__REQUESTS_PER_HOUR__JIRA": "0",
         **extra,
     }
 

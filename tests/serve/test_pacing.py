@@ -37,9 +37,13 @@ def test_workers_share_one_budget_per_credential(budget_db: str) -> None:
     assert rows == [("cred-a", 5, 2), ("cred-b", 1, 0)]
 
 
-def test_an_unlimited_tracker_is_not_paced(budget_db: str) -> None:
-    pacer = pacing.Pacer(budget_db, {"github": 3600}, burst=1, sleep=lambda s: None)
-    assert [pacer.take("files", "x") for _ in range(3)] == [0, 0, 0]
+def test_a_tracker_without_a_rate_is_counted_but_not_paced(budget_db: str) -> None:
+    pacer = pacing.Pacer(budget_db, {"github": 0}, burst=1, sleep=lambda s: None)
+    assert [pacer.take("github", "x") for _ in range(3)] == [0, 0, 0]
+    assert pacer.take("files", "x") == 0
+    with psycopg.connect(budget_db) as connection:
+        rows = connection.execute("SELECT tracker, requests FROM storyplan_budget").fetchall()
+    assert rows == [("github", 3)]
 
 
 def test_requests_of_a_paced_job_draw_from_the_budget_of_their_token(budget_db: str) -> None:

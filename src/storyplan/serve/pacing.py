@@ -89,9 +89,9 @@ class Pacer:
     def take(self, tracker: str, credential: str) -> float:
         """Wait for this credential's next slot; the seconds waited."""
         rate = self.rates.get(tracker)
-        if not rate:
+        if rate is None:
             return 0.0
-        spacing = 3600.0 / rate
+        spacing = 3600.0 / rate if rate else 0.0  # 0: counted, never paced
         arguments = {
             "credential": credential,
             "tracker": tracker,

@@ -55,7 +55,7 @@ def _prepare(settings: Settings) -> tuple[ServeSettings, str, procrastinate.App]
     serve = serve_settings(settings)
     conninfo = database_url(serve)
     app = make_app(conninfo, settings, serve, settings_chooser(settings, serve))
-    pacing.install(pacing.Pacer(conninfo, serve.requests_per_hour, serve.burst))
+    pacing.install(pacing.Pacer(conninfo, serve.requests_per_hour.model_dump(), serve.burst))
     return serve, conninfo, app
 
 

@@ -16,10 +16,15 @@ from storyplan.errors import ConfigError
 DATABASE_VARIABLES = ("STORYPLAN_SERVE__DATABASE_URL", "DATABASE_URL")
 
 
-def _default_rates() -> dict[str, int]:
-    # Below each tracker's documented hourly allowance for one token, so that storyplan
-    # leaves room for the people and tools that share it.
-    return {"github": 4500, "gitlab": 7000, "jira": 3000}
+class Rates(BaseModel):
+    """Requests an hour one credential may make, by tracker; 0: no pacing. Below each
+    tracker's hourly allowance for one token, leaving room for the people who share it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    github: int = Field(default=4500, ge=0)  # GitHub: 5,000 (a token), more for an app
+    gitlab: int = Field(default=7000, ge=0)  # GitLab.com: 2,000 a minute; self-managed: set
+    jira: int = Field(default=3000, ge=0)  # Jira Cloud: cost-based; leave room
 
 
 class ServeSettings(BaseModel):
@@ -45,7 +50,7 @@ class ServeSettings(BaseModel):
     backoff_seconds: float = Field(default=2, ge=0)
     # Requests an hour one credential may make, shared by every worker; `burst` may go at
     # once after a quiet spell.
-    requests_per_hour: dict[str, int] = Field(default_factory=_default_rates)
+    requests_per_hour: Rates = Field(default_factory=Rates)
     burst: int = Field(default=60, ge=1)
     # A GitHub App instead of a token: its id here, its private key in GITHUB_APP_PRIVATE_KEY
     # or in the file named here.
