@@ -150,3 +150,32 @@ def test_decisions_travel_as_json_and_lock_their_story() -> None:
     assert apply.queueing_lock != sync.queueing_lock  # a waiting sync never swallows an apply
     assert job_keys("github", Command("octo/shop#1", "b", "plan")).queueing_lock is None
     assert job_keys("github", SyncParent("octo/shop#9", None)).lock == "github:octo/shop#9"
+
+
+def test_the_example_config_shows_every_serve_default() -> None:
+    from pathlib import Path
+
+    from storyplan.config import load_settings
+    from storyplan.serve.settings import ServeSettings, serve_settings
+
+    example = Path(__file__).parents[2] / "config.example.toml"
+    assert serve_settings(load_settings(example)) == ServeSettings()
+
+
+def test_github_sub_issue_attached_to_a_planned_story_syncs_it() -> None:
+    from storyplan.decide.github import decide_github
+
+    def event(action: str, labels: list[str]) -> dict[str, object]:
+        return {
+            "action": action,
+            "parent_issue": {"number": 4, "labels": [{"name": name} for name in labels]},
+            "parent_issue_repo": {"full_name": "octo/shop"},
+            "sub_issue": {"number": 9},
+        }
+
+    planned = event("sub_issue_added", ["Storyplan"])
+    assert decide_github("sub_issues", planned, "octo/shop", "refined") == SyncStory("octo/shop#4")
+    removed = event("sub_issue_removed", ["storyplan"])
+    assert decide_github("sub_issues", removed, "octo/shop", "refined") == SyncStory("octo/shop#4")
+    for ignored in (event("sub_issue_added", ["bug"]), event("parent_issue_added", ["storyplan"])):
+        assert isinstance(decide_github("sub_issues", ignored, "octo/shop", "refined"), Ignore)

@@ -15,6 +15,7 @@ from storyplan.decide import (
     Ignore,
     SyncAll,
     SyncParent,
+    SyncStory,
     command_word,
 )
 from storyplan.errors import ConfigError
@@ -39,7 +40,11 @@ def _issue_ref(payload: Mapping[str, Any], repository: str) -> str | None:
 
 
 def decide_github(
-    name: str, payload: Mapping[str, Any], repository: str, trigger_label: str
+    name: str,
+    payload: Mapping[str, Any],
+    repository: str,
+    trigger_label: str,
+    story_label: str = "storyplan",
 ) -> Decision:
     """The one thing to do for event `name` with `payload`, sent for `repository`."""
     if name in ("schedule", "workflow_dispatch"):
@@ -49,6 +54,8 @@ def decide_github(
         return _decide_issue(payload, repository, action, trigger_label)
     if name == "issue_comment":
         return _decide_comment(payload, repository, action)
+    if name == "sub_issues":
+        return _decide_sub_issues(payload, action, story_label)
     return Ignore(f"the {name} event is not one storyplan acts on")
 
 
@@ -94,3 +101,23 @@ def _decide_comment(payload: Mapping[str, Any], repository: str, action: str) ->
     if isinstance(payload["issue"].get("pull_request"), Mapping):
         return Ignore(f"{ref} is a pull request; storyplan plans issues")
     return Command(ref, login, word)
+
+
+def _decide_sub_issues(payload: Mapping[str, Any], action: str, story_label: str) -> Decision:
+    """A sub-issue attached to or detached from a planned story: sync the story."""
+    parent = payload.get("parent_issue")
+    repo = payload.get("parent_issue_repo")
+    if action not in ("sub_issue_added", "sub_issue_removed"):
+        return Ignore(f"sub_issues.{action} is not an event storyplan acts on")
+    if not isinstance(parent, Mapping) or not isinstance(repo, Mapping):
+        return Ignore(f"the sub_issues.{action} event names no parent issue")
+    ref = f"{repo.get('full_name')}#{parent.get('number')}"
+    labels = parent.get("labels")
+    names = {
+        str(label.get("name") or "").casefold()
+        for label in (labels if isinstance(labels, list) else [])
+        if isinstance(label, Mapping)
+    }
+    if story_label.casefold() not in names:
+        return Ignore(f"{ref} is not planned by storyplan")
+    return SyncStory(ref)

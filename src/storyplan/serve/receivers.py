@@ -77,14 +77,16 @@ async def _receive(
     return _answer(tracker, "queued", 202, story=keys.story, job=job)
 
 
-def receivers(app: procrastinate.App, serve: ServeSettings, trigger: str) -> dict[str, Endpoint]:
+def receivers(
+    app: procrastinate.App, serve: ServeSettings, trigger: str, story_label: str
+) -> dict[str, Endpoint]:
     def github_decide(headers: Mapping[str, str], payload: dict[str, Any]) -> Decision:
         name = headers.get("x-github-event", "")
         repository = payload.get("repository")
         full_name = repository.get("full_name") if isinstance(repository, dict) else None
         if not full_name:
             return Ignore(f"the GitHub {name or 'unnamed'} event names no repository")
-        return decide_github(name, payload, str(full_name), trigger)
+        return decide_github(name, payload, str(full_name), trigger, story_label)
 
     async def github(request: Request) -> JSONResponse:
         return await _receive(

@@ -69,7 +69,7 @@ async def _serve(settings: Settings, with_workers: bool, concurrency: int | None
     serve, conninfo, app = _prepare(settings)
     async with app.open_async():
         await migrate(app, conninfo)
-        web = build_web(app, conninfo, serve, settings.action.trigger_label)
+        web = build_web(app, conninfo, serve, settings.action.trigger_label, settings.labels.story)
         config = uvicorn.Config(
             web, host=serve.host, port=serve.port, log_config=None, lifespan="off"
         )

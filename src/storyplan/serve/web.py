@@ -20,7 +20,11 @@ from storyplan.serve.settings import ServeSettings
 
 
 def build_web(
-    app: procrastinate.App, conninfo: str, serve: ServeSettings, trigger_label: str
+    app: procrastinate.App,
+    conninfo: str,
+    serve: ServeSettings,
+    trigger_label: str,
+    story_label: str,
 ) -> Starlette:
     registry = CollectorRegistry()
     registry.register(QueueCollector(conninfo))
@@ -45,7 +49,7 @@ def build_web(
             return Response("database unreachable\n", status_code=503)
         return Response(text, media_type=CONTENT_TYPE_LATEST)
 
-    hooks = receivers(app, serve, trigger_label)
+    hooks = receivers(app, serve, trigger_label, story_label)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
