@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from storyplan.action import Outcome, Runner
 from storyplan.compose import make_tracker
 from storyplan.config import Settings
-from storyplan.decide import Apply, Command, Decision, SyncAll, SyncParent, SyncStory
+from storyplan.decide import Apply, Decision, SyncAll, SyncParent, SyncStory
 from storyplan.errors import CapabilityError
 from storyplan.ports import Tracker
 from storyplan.refs import Ref, parse_ref
+from storyplan.serve.keys import job_keys
 from storyplan.sync import sync_story
 
 SettingsFor = Callable[[Ref], Settings]  # a GitHub App's installation token goes in here
@@ -63,12 +64,7 @@ def _github(
         if parent is None or settings.labels.story not in parent.labels:
             return Done(f"{issue.key} is no sub-issue of a planned story")
         return Done(f"{issue.key} belongs to {parent.ref}", [SyncStory(parent.ref)])
-    ref = Ref("github", decision.project, "") if isinstance(decision, SyncAll) else None
-    if isinstance(decision, Apply | SyncStory | Command | SyncParent):
-        ref = parse_ref(decision.story or "", "github") if decision.story else None
-    if isinstance(decision, SyncParent) and ref is None:
-        ref = parse_ref(decision.issue, "github")
-    if ref is None:
-        raise CapabilityError(f"{type(decision).__name__} is not a job")
+    where = job_keys("github", decision).story  # the story, issue or repository
+    ref = Ref("github", where, "") if isinstance(decision, SyncAll) else parse_ref(where, "github")
     outcome: Outcome = Runner(settings_for(ref), None, tracker_for).run(decision)
     return Done(f"{outcome.title}: {outcome.created} created, {outcome.updated} updated")

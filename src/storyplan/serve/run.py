@@ -10,12 +10,15 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import procrastinate
+import psycopg
 import uvicorn
+from procrastinate.exceptions import ConnectorException
 
 from storyplan.config import Settings
+from storyplan.errors import ConfigError
 from storyplan.refs import Ref
 from storyplan.serve import logs, pacing
 from storyplan.serve.queue import make_app, migrate
@@ -65,10 +68,31 @@ def _on_stop(stop: Callable[[], None]) -> None:
         loop.add_signal_handler(sig, stop)
 
 
+@contextlib.asynccontextmanager
+async def _opened(app: procrastinate.App, conninfo: str) -> AsyncIterator[None]:
+    """The app's connection pool, the schema in place; one sentence if the database is not
+    there (psycopg's message names host and port, never the password)."""
+    try:
+        # Asked once first: the pool would retry an absent server in the background forever.
+        probe = await psycopg.AsyncConnection.connect(conninfo, connect_timeout=10)
+        await probe.close()
+        async with app.open_async():
+            await migrate(app, conninfo)
+            yield
+    except psycopg.ProgrammingError:
+        # Its message quotes the address, which may hold a password.
+        raise ConfigError(
+            "DATABASE_URL (or [serve] database_url) is not a PostgreSQL address: "
+            "postgresql://user@host:5432/database"
+        ) from None
+    except (psycopg.OperationalError, ConnectorException) as error:
+        reason = str(error.__cause__ or error).splitlines()[0]
+        raise ConfigError(f"the queue's database cannot be used: {reason}") from None
+
+
 async def _serve(settings: Settings, with_workers: bool, concurrency: int | None) -> None:
     serve, conninfo, app = _prepare(settings)
-    async with app.open_async():
-        await migrate(app, conninfo)
+    async with _opened(app, conninfo):
         web = build_web(app, conninfo, serve, settings.action.trigger_label, settings.labels.story)
         config = uvicorn.Config(
             web, host=serve.host, port=serve.port, log_config=None, lifespan="off"
@@ -103,8 +127,7 @@ async def _serve(settings: Settings, with_workers: bool, concurrency: int | None
 
 async def _work(settings: Settings, concurrency: int | None) -> None:
     serve, conninfo, app = _prepare(settings)
-    async with app.open_async():
-        await migrate(app, conninfo)
+    async with _opened(app, conninfo):
         worker = asyncio.create_task(
             app.run_worker_async(
                 concurrency=concurrency or serve.concurrency,
