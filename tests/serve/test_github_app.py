@@ -11,12 +11,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from storyplan.adapters.github_app import AppTokens
 from storyplan.compose import make_tracker
 from storyplan.config import Settings
 from storyplan.errors import AuthError
 from storyplan.refs import parse_ref
-from storyplan.serve.github_app import AppTokens
-from storyplan.serve.run import settings_chooser
+from storyplan.serve.credentials import settings_chooser
 from storyplan.serve.settings import ServeSettings
 from tests.fakes.fake_github import FakeGithub, github_fake
 

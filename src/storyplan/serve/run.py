@@ -19,8 +19,8 @@ from procrastinate.exceptions import ConnectorException
 
 from storyplan.config import Settings
 from storyplan.errors import ConfigError
-from storyplan.refs import Ref
 from storyplan.serve import logs, pacing
+from storyplan.serve.credentials import settings_chooser
 from storyplan.serve.queue import make_app, migrate
 from storyplan.serve.settings import ServeSettings, database_url, serve_settings
 from storyplan.serve.web import build_web
@@ -34,24 +34,6 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-def settings_chooser(settings: Settings, serve: ServeSettings) -> Callable[[Ref], Settings]:
-    """Settings for one story: with a GitHub App, the installation's token for its repo."""
-    if serve.github_app_id is None:
-        return lambda ref: settings
-    from storyplan.serve.github_app import AppTokens, read_private_key
-
-    base_url = str(settings.github.get("base_url") or "https://api.github.com")
-    tokens = AppTokens(serve.github_app_id, read_private_key(serve.github_app_key_file), base_url)
-
-    def choose(ref: Ref) -> Settings:
-        if ref.tracker != "github":
-            return settings
-        token = tokens.token_for(ref.project)
-        return settings.model_copy(update={"github": {**settings.github, "token": token}})
-
-    return choose
 
 
 def _prepare(settings: Settings) -> tuple[ServeSettings, str, procrastinate.App]:

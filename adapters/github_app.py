@@ -1,23 +1,21 @@
 """GitHub App authentication: the app's id and private key make a JWT, the JWT asks for the
 installation that covers a repository and for that installation's token (an hour's worth),
 which is taken again five minutes before it expires. PyGithub's `GithubIntegration` does the
-requests; this module only remembers what it got.
+requests; this module only remembers what it got. The webhook service reaches it through
+the composition root (`compose.github_app_tokens`).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from github import Auth, GithubException, GithubIntegration
 from pydantic import SecretStr
 
-from storyplan.errors import AuthError, ConfigError
+from storyplan.errors import AuthError
 
-KEY_VARIABLE = "GITHUB_APP_PRIVATE_KEY"
 REFRESH_BEFORE = timedelta(minutes=5)
 
 
@@ -25,23 +23,6 @@ REFRESH_BEFORE = timedelta(minutes=5)
 class _Token:
     value: SecretStr
     expires_at: datetime
-
-
-def read_private_key(path: Path | None) -> str:
-    key = os.environ.get(KEY_VARIABLE, "").strip()
-    if key:
-        return key
-    if path is None:
-        raise ConfigError(
-            f"[serve] github_app_id is set but the app's private key is not: set {KEY_VARIABLE} "
-            "or [serve] github_app_key_file"
-        )
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(
-            f"{path}: the GitHub App's private key cannot be read ({err.strerror})"
-        ) from None
 
 
 class AppTokens:
