@@ -18,13 +18,13 @@ from tests.serve.service import LAUNCH
     [
         (None, "needs a PostgreSQL database"),
         ("not a url", "is not a PostgreSQL address"),
-        (f"postgresql://u:hunter22@127.0.0.1:{free_port()}/db", "cannot be used: connection"),
+        ("postgresql://u:hunter22@127.0.0.1:{port}/db", "cannot be used: connection"),
     ],
 )
 def test_worker_without_a_database_says_so_in_one_sentence(url: str | None, says: str) -> None:
     env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
     if url is not None:
-        env["DATABASE_URL"] = url
+        env["DATABASE_URL"] = url.format(port=free_port())  # nothing listens there
     done = subprocess.run(
         [sys.executable, "-c", LAUNCH, "worker"],
         env=env,
