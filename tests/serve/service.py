@@ -113,9 +113,11 @@ class Service:
         return process
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.popen.poll() is None:
-                process.stop()
+        running = [p for p in self.processes if p.popen.poll() is None]
+        for process in running:  # all at once: each finishes its own job
+            process.popen.send_signal(signal.SIGTERM)
+        for process in running:
+            process.stop()
         self.http.close()
 
     # -- sending ------------------------------------------------------------------------
