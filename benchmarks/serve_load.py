@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storyplan import markers
-from tests.e2e.harness import github_harness
+from tests.e2e.harness_github import github_harness
 from tests.e2e.stories import diamond, story_text
 from tests.serve.postgres import Cluster, server_bin
 from tests.serve.service import Service, labeled

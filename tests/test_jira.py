@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from storyplan.adapters.jira import JiraTracker, read_credentials
-from storyplan.adapters.jira_api import Credentials, JiraApi
+from storyplan.adapters.jira.client import JiraApi
+from storyplan.adapters.jira.settings import Credentials, read_credentials
+from storyplan.adapters.jira.tracker import JiraTracker
 from storyplan.cli import main
 from storyplan.errors import AuthError
 from storyplan.ports import Limits

@@ -16,11 +16,11 @@ import typer
 from rich.console import Console
 
 from storyplan import __version__
-from storyplan.errors import CapabilityError, ConfigError, PlanError, Problem, StoryplanError
+from storyplan.errors import ConfigError, PlanError, Problem, StoryplanError
 from storyplan.redact import redact
 
 if TYPE_CHECKING:
-    from storyplan.refs import TrackerName
+    from storyplan.registry import TrackerName
 
 app = typer.Typer(
     name="storyplan",
@@ -204,7 +204,8 @@ def _prepare(
     ref_text: str, config: Path | None, tracker: str | None, base_url: str | None, prune: bool
 ) -> Any:
     from storyplan.compose import make_tracker
-    from storyplan.refs import TRACKERS, parse_ref
+    from storyplan.refs import parse_ref
+    from storyplan.registry import TRACKERS
     from storyplan.service import prepare
 
     if tracker is not None and tracker not in TRACKERS:
@@ -274,7 +275,7 @@ def apply(
 
 def _scope(text: str, default: TrackerName | None) -> tuple[TrackerName, str]:
     """`github:octo/shop`, `files:stories` or a bare project → (tracker, project)."""
-    from storyplan.refs import TRACKERS
+    from storyplan.registry import TRACKERS
 
     prefix, sep, rest = text.partition(":")
     for name in TRACKERS:
@@ -324,12 +325,8 @@ def sync(
         for scope in scopes:
             name, project = _scope(scope, settings.tracker)
             backend = make_tracker(settings, Ref(name, project, ""), base_url=base_url)
-            finder = getattr(backend, "find_planned", None)
-            if finder is None:
-                raise CapabilityError(f"the {name} tracker cannot search for planned stories")
-            stories.extend(
-                parse_ref(f"{name}:{key}") for key in finder(project, settings.labels.story)
-            )
+            found = backend.find_planned(project, settings.labels.story)
+            stories.extend(parse_ref(f"{name}:{key}") for key in found)
     else:
         if not refs or len(refs) != 1:
             raise ConfigError("sync takes one story, or --all with scopes to search")

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from storyplan.adapters.github_app import AppTokens
+from storyplan.adapters.github.client import AppTokens
 from storyplan.compose import make_tracker
 from storyplan.config import Settings
 from storyplan.errors import AuthError

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import GithubHarness, github_harness, run_cli
+from tests.e2e.harness import run_cli
+from tests.e2e.harness_github import GithubHarness, github_harness
 from tests.e2e.stories import diamond, story_text
 from tests.fakes.base import Request, Response
 from tests.serve.service import SECRET, Service, labeled, wait_for

@@ -6,6 +6,7 @@ credentials to sign in with. Secrets come from the environment only and are kept
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -13,7 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from storyplan.errors import AuthError, ConfigError
 from storyplan.refs import Ref
 
-from .jira_api import CLOUD_HOSTS, Credentials
+AuthKind = Literal["basic", "bearer"]
+CLOUD_HOSTS = (".atlassian.net", ".jira.com")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How storyplan signs in; `hint` names the variables to check when Jira says no."""
+
+    kind: AuthKind
+    token: SecretStr
+    email: str = ""
+
+    @property
+    def hint(self) -> str:
+        return "JIRA_EMAIL and JIRA_API_TOKEN" if self.kind == "basic" else "JIRA_PAT"
 
 
 class JiraSettings(BaseModel):
@@ -29,10 +44,6 @@ class JiraSettings(BaseModel):
     blocks_outward: str = "blocks"
     prune_statuses: list[str] = Field(
         default_factory=lambda: ["Won't Do", "Cancelled", "Canceled", "Declined", "Rejected"]
-    )
-    obsolete_comment: str = (
-        "storyplan: this task was removed from the plan of {story}; it is kept for its "
-        "history. Close it when it is no longer needed."
     )
 
 

@@ -20,13 +20,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import requests
 from jira import JIRA, JIRAError
-from pydantic import SecretStr
 
 from storyplan.errors import (
     AuthError,
@@ -36,23 +34,10 @@ from storyplan.errors import (
     TrackerError,
 )
 
+from .settings import CLOUD_HOSTS, Credentials
+
 Json = dict[str, Any]
-AuthKind = Literal["basic", "bearer"]
-CLOUD_HOSTS = (".atlassian.net", ".jira.com")
 SEARCH_PAGE = {"cloud": 100, "datacenter": 1000}  # the most each deployment answers a page
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """How storyplan signs in; `hint` names the variables to check when Jira says no."""
-
-    kind: AuthKind
-    token: SecretStr
-    email: str = ""
-
-    @property
-    def hint(self) -> str:
-        return "JIRA_EMAIL and JIRA_API_TOKEN" if self.kind == "basic" else "JIRA_PAT"
 
 
 def _message(err: JIRAError) -> str:

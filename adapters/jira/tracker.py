@@ -10,6 +10,7 @@ whose answer was lost is found again by the next read, and is never made twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -45,9 +46,8 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
-from .jira_api import JiraApi, Json, translate
-from .jira_config import JiraSettings, read_credentials, site_url
-from .jira_read import (
+from .client import JiraApi, Json, translate
+from .records import (
     CHILD_FIELDS,
     PROPERTY,
     STORY_FIELDS,
@@ -58,7 +58,8 @@ from .jira_read import (
     story_from,
     storyplan_property,
 )
-from .jira_types import JiraTypes
+from .settings import JiraSettings, read_credentials, site_url
+from .types import JiraTypes
 
 __all__ = ["JiraSettings", "JiraTracker", "create_tracker", "read_credentials"]
 
@@ -286,7 +287,7 @@ class JiraTracker:
     def _update(self, change: UpdateChild) -> Child:
         body = normalise(change.body)
         request: Json = {"fields": {"summary": change.title, "description": body}}
-        if "revived" in change.fields:
+        if change.revive:
             request["update"] = {"labels": [{"remove": self.obsolete_label}]}
         with self._translate(f"update {change.key}"):
             self.api.put(f"issue/{change.key}", request)
@@ -339,13 +340,17 @@ class JiraTracker:
             self._recorded[story.ref] = True
         return plan
 
-    def apply(self, story: Story, change: Change) -> Applied:
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        for change in changes:
+            yield self.apply_one(story, change)
+
+    def apply_one(self, story: Story, change: Change) -> Applied:
         if isinstance(change, CreateChild):
-            return Applied(child=self._create(story, change))
+            return Applied(change=change, child=self._create(story, change))
         if isinstance(change, AttachChild):
-            return Applied(child=self._attach(story, change))
+            return Applied(change=change, child=self._attach(story, change))
         if isinstance(change, UpdateChild):
-            return Applied(child=self._update(change))
+            return Applied(change=change, child=self._update(change))
         if isinstance(change, AddLink):
             assert change.blocker is not None
             assert change.blocked is not None
@@ -357,7 +362,7 @@ class JiraTracker:
             }
             with self._translate(f"link {change.blocked} as blocked by {change.blocker}"):
                 self.api.post("issueLink", request)
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, RemoveLink):
             link_id = self._link_ids.get((change.blocker, change.blocked))
             if link_id is not None:
@@ -366,9 +371,9 @@ class JiraTracker:
                         self.api.delete(f"issueLink/{link_id}")
                 except NotFoundError:
                     pass  # already gone
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, MarkObsolete):
-            note = self.settings.obsolete_comment.format(story=story.ref)
+            note = change.comment
             edit: Json = {
                 "update": {
                     "labels": [{"add": self.obsolete_label}],
@@ -377,19 +382,19 @@ class JiraTracker:
             }
             with self._translate(f"mark {change.key} obsolete"):
                 self.api.put(f"issue/{change.key}", edit)
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, CloseChild):  # dropped: "Won't Do" rather than "Done"
             self._finish(change.key, self.settings.prune_statuses)
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, CloseStory):
             self._finish(story.ref, list(COMPLETED))
-            return Applied()
+            return Applied(change=change)
         if isinstance(change, UpsertPlan):
-            return Applied(plan=self._upsert_plan(story, change))
+            return Applied(change=change, plan=self._upsert_plan(story, change))
         if isinstance(change, LabelStory):
             with self._translate(f"label {story.ref}"):
                 self.api.put(f"issue/{story.ref}", {"update": {"labels": [{"add": change.label}]}})
-            return Applied()
+            return Applied(change=change)
         raise CapabilityError(f"Jira cannot {change.kind.replace('_', ' ')}")
 
 

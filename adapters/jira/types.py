@@ -9,9 +9,9 @@ from typing import Any
 
 from storyplan.errors import CapabilityError, NotFoundError
 
-from .jira_api import JiraApi, Json, translate
-from .jira_config import JiraSettings
-from .jira_read import LinkType
+from .client import JiraApi, Json, translate
+from .records import LinkType
+from .settings import JiraSettings
 
 
 class JiraTypes:
