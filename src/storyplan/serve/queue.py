@@ -35,6 +35,7 @@ from storyplan.errors import (
     StoryplanError,
     TrackerError,
 )
+from storyplan.redact import redact
 from storyplan.refs import Ref, parse_ref
 from storyplan.serve import jobs, logs, pacing
 from storyplan.serve.keys import decode, encode, job_keys
@@ -118,7 +119,8 @@ def make_app(
             try:
                 done = jobs.carry_out(tracker, wanted, choose)
             except StoryplanError as error:
-                log.warning("job failed: %s", error, extra={"error": type(error).__name__})
+                reason = redact(str(error))
+                log.warning("job failed: %s", reason, extra={"error": type(error).__name__})
                 raise
             for follow in done.then:
                 defer_now(app, tracker, follow)
