@@ -156,6 +156,12 @@ class Service:
             *([lock] if lock else []),
         )
 
+    def workers(self) -> int:
+        """Workers registered in the database: each has started taking jobs."""
+        if not self.query("SELECT to_regclass('procrastinate_workers') IS NOT NULL")[0][0]:
+            return 0
+        return int(self.query("SELECT count(*) FROM procrastinate_workers")[0][0])
+
     def idle(self) -> bool:
         rows = self.query(
             "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'storyplan.act' "

@@ -116,11 +116,12 @@ def test_two_workers_run_two_stories_at_once_and_one_story_never_at_once(
     other = github.fake.add_issue("octo/shop", "Checkout", story_text(diamond(6)))
     github.fake.latency = 0.02  # a tracker's round trip: a plan takes a while
     service.start(workers=False)
+    service.worker()
+    service.worker()
+    wait_for(lambda: service.workers() == 2, 60, "both workers to be ready")
     service.github("issues", labeled(1))
     service.github("issues", labeled(other.number))
     service.github("issue_comment", comment(1, "/storyplan plan"))
-    service.worker()
-    service.worker()
     service.wait_idle(90)
     spans = service.spans()
     jobs = {(args["decision"]["kind"], lock): job for job, _, lock, args in service.jobs()}
