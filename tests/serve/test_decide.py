@@ -179,3 +179,32 @@ def test_github_sub_issue_attached_to_a_planned_story_syncs_it() -> None:
     assert decide_github("sub_issues", removed, "octo/shop", "refined") == SyncStory("octo/shop#4")
     for ignored in (event("sub_issue_added", ["bug"]), event("parent_issue_added", ["storyplan"])):
         assert isinstance(decide_github("sub_issues", ignored, "octo/shop", "refined"), Ignore)
+
+
+def test_a_failed_job_is_tried_again_only_when_another_try_can_help() -> None:
+    from datetime import UTC, datetime
+
+    from procrastinate.jobs import Job
+
+    from storyplan.errors import AuthError, PlanError, RateLimitError, TrackerError
+    from storyplan.serve.queue import Backoff
+
+    strategy = Backoff(attempts=3, backoff=2)
+
+    def wait(error: BaseException, attempts: int = 0) -> float | None:
+        job = Job(
+            queue="storyplan", lock=None, queueing_lock=None, task_name="t", attempts=attempts
+        )
+        decision = strategy.get_retry_decision(exception=error, job=job)
+        if decision is None:
+            return None
+        assert decision.retry_at is not None
+        return (decision.retry_at - datetime.now(UTC)).total_seconds()
+
+    assert wait(TrackerError("502 from the tracker")) == pytest.approx(2, abs=0.5)
+    assert wait(TrackerError("502 from the tracker"), attempts=1) == pytest.approx(4, abs=0.5)
+    assert wait(RateLimitError("slow down", retry_after=30)) == pytest.approx(30, abs=0.5)
+    assert wait(TrackerError("502 from the tracker"), attempts=2) is None  # the third try
+    assert wait(AuthError("bad token")) is None
+    assert wait(PlanError("Task 3 depends on Task 9, which does not exist")) is None
+    assert wait(ValueError("a bug")) is None
