@@ -377,6 +377,42 @@ def action(config: ConfigOption = None) -> None:
 
 @app.command()
 @handles_errors
+def serve(
+    config: ConfigOption = None,
+    workers: Annotated[bool, typer.Option(help="Also run workers in this process.")] = True,
+) -> None:
+    """Receive GitHub, GitLab and Jira webhooks and plan and sync stories from a job queue.
+
+    Needs PostgreSQL (DATABASE_URL); see README "Webhook service". Example: storyplan serve
+    """
+    _serve_module().run_serve(_settings(config), workers=workers)
+
+
+@app.command()
+@handles_errors
+def worker(
+    config: ConfigOption = None,
+    concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.", min=1)] = None,
+) -> None:
+    """Work the queue that `storyplan serve` fills; run as many as you need, anywhere.
+
+    Example: storyplan worker --concurrency 4
+    """
+    _serve_module().run_worker(_settings(config), concurrency=concurrency)
+
+
+def _serve_module() -> Any:
+    try:
+        from storyplan.serve import run
+    except ModuleNotFoundError as error:
+        raise ConfigError(
+            f"storyplan serve needs {error.name}: pip install 'storyplan[serve]'"
+        ) from None
+    return run
+
+
+@app.command()
+@handles_errors
 def demo(
     directory: Annotated[Path, typer.Argument(help="Where to put the example story.")] = Path(
         "storyplan-demo"
