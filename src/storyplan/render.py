@@ -8,6 +8,7 @@ sandbox, file by file in front of the bundled ones. Whatever goes wrong surfaces
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -224,10 +225,26 @@ _OPTIONS: dict[str, Any] = {
 }
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled bundled templates kept in the user's cache folder between runs (about 0.2 s a
+    run otherwise); none where that folder cannot be made."""
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(root) / "storyplan" / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @functools.cache
 def _bundled() -> jinja2.Environment:
     """One strict environment for the bundled templates, so they are compiled once."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("storyplan.templates", "."), **_OPTIONS)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("storyplan.templates", "."),
+        bytecode_cache=_bytecode_cache(),
+        **_OPTIONS,
+    )
     env.filters.update(FILTERS)
     return env
 
