@@ -94,7 +94,8 @@ class Task(Model):
     complexity: Level | None = None
     risk: Level | None = None
     notes: str = ""
-    parallel: bool = False
+    parallel: bool = False  # spec-kit's [P]: may run alongside the tasks around it
+    user_story: str = ""  # spec-kit's [US1]: the user story the task delivers
     ac_refs: list[str] = Field(default_factory=list)
     existing: str | None = None  # a reference to an issue this task already is
     done: bool = False  # ticked in the story, or its sub-issue is done

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from storyplan.model import ChecklistItem
 from storyplan.parse.depends import PHRASE, Resolver, phrases_in
+from storyplan.parse.edges import link_statements
 from storyplan.parse.heads import ac_refs_in
 from storyplan.parse.state import State
 
@@ -56,6 +57,7 @@ def resolve_dependencies(state: State) -> None:
             if target not in found:
                 found.append(target)
         draft.task.depends_on = found
+    link_statements(state, resolver.find)
 
 
 def link_criteria(state: State) -> None:

@@ -15,12 +15,27 @@ from storyplan.parse.tree import Block, Doc, Node
 
 
 @dataclass
+class Statement:
+    """`waiting` cannot start before `first`; each side names tasks or groups of tasks."""
+
+    line: int
+    waiting: list[Ref] = field(default_factory=list)
+    first: list[Ref] = field(default_factory=list)
+    waiting_groups: list[str] = field(default_factory=list)
+    first_groups: list[str] = field(default_factory=list)
+    arrow: bool = False
+    section: int = 0  # which dependency section, for reading its arrows one way
+
+
+@dataclass
 class Draft:
     """A task being built: its model plus what only becomes final once all tasks are known."""
 
     task: Task
     label: int | None = None  # N of a "Task N" title
     refs: list[Ref] = field(default_factory=list)  # dependencies, resolved in finish.py
+    blocks: list[Ref] = field(default_factory=list)  # tasks waiting for this one ("blocks T6")
+    groups: list[str] = field(default_factory=list)  # phases and user stories it belongs to
     description: list[str] = field(default_factory=list)
 
 
@@ -33,6 +48,8 @@ class State:
     problems: list[Problem] = field(default_factory=list)
     drafts: list[Draft] = field(default_factory=list)
     looked: list[str] = field(default_factory=list)  # where tasks were looked for
+    statements: list[Statement] = field(default_factory=list)  # from dependency sections
+    sections_read: list[int] = field(default_factory=list)  # lines of those sections
     # converted line → line in the text a person wrote (Jira markup is converted first)
     original: Callable[[int], int] = field(default=lambda line: line)
 

@@ -51,6 +51,10 @@ BUILTIN: dict[str, str] = {
     "task_graph": "Task Sequence & Dependencies|Task Sequence|Task Dependencies"
     "|Dependency Graph|Secuencia de tareas|Sequência de tarefas|Séquence des tâches"
     "|Aufgabenreihenfolge|任务顺序|タスク順序|작업 순서",
+    "dependencies": "Dependencies|Dependencies & Execution Order|Dependency Order"
+    "|Execution Order|Task Order|Dependencies and Order|Dependencias|Dependencias entre tareas"
+    "|Dependências|Dépendances|Abhängigkeiten|依赖关系|依赖|任务依赖|依賴關係|依存関係|依存"
+    "|タスク依存関係|의존성|의존 관계|작업 의존성|종속성",
     "testing": "Testing|Test Plan|Testing Plan|Testing Strategy|Tests|QA|Quality Assurance"
     "|Integration & Testing Plan|Integration and Testing|Pruebas|Plan de pruebas|Testes"
     "|Plano de testes|Tests et validation|Plan de test|Testplan|Teststrategie|测试|测试计划"
@@ -118,7 +122,9 @@ BUILTIN: dict[str, str] = {
 SECTION_KEYS = tuple(BUILTIN)
 # Keys a heading may also end with ("Backend Tasks", "Security Risks"): several such sections
 # are common, and the words before the key only say which part of the work they cover.
-_SUFFIX_KEYS = frozenset({"tasks", "risks", "acceptance_criteria", "checklist", "testing"})
+_SUFFIX_KEYS = frozenset(
+    {"tasks", "risks", "acceptance_criteria", "checklist", "testing", "dependencies"}
+)
 
 _CJK_NUMERALS = frozenset("一二三四五六七八九十百")
 
