@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     labels: Labels = Field(default_factory=Labels)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     prune: bool = False
+    allow_empty: bool = False
     sync: SyncSettings = Field(default_factory=SyncSettings)
     action: ActionSettings = Field(default_factory=ActionSettings)
     files: dict[str, Any] = Field(default_factory=dict)

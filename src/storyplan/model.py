@@ -32,6 +32,7 @@ class Story(Model):
     updated_at: datetime | None = None
     state: str = "open"
     source: str = ""  # where the text came from (a path or a URL), for error messages
+    part: int | None = None  # which story of a file that holds several (1-based)
 
 
 class Level(StrEnum):

@@ -153,6 +153,17 @@ def _no_tasks(state: State) -> str:
     )
 
 
+def empty_message(plan: Plan) -> str:
+    """One sentence for a plan with no task: where storyplan looked and how to mark tasks."""
+    looked = next((n for n in plan.notes if n.startswith("No tasks were found")), "")
+    looked = looked.removesuffix(".").replace("No tasks were found", "no tasks were found", 1)
+    return (
+        f"{looked or 'no tasks were found'}; write each task as a checklist item "
+        '("- [ ] Add the login form") under a "## Tasks" heading, or pass --allow-empty '
+        "to plan the story without tasks"
+    )
+
+
 def _same(line: int) -> int:
     return line
 
