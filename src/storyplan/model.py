@@ -89,6 +89,7 @@ class Task(Model):
     technologies: list[str] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
+    subtasks: list[ChecklistItem] = Field(default_factory=list)  # ticked ones stay ticked
     acceptance_criteria: list[ChecklistItem] = Field(default_factory=list)
     testing: Testing = Field(default_factory=Testing)
     estimate: str = ""
@@ -109,6 +110,7 @@ class Overview(Model):
     story_id: str = ""
     story_title: str = ""
     story_url: str = ""
+    status: str = ""  # as the story states it ("Status: ready-for-dev", front matter status)
     tech_lead: str = ""
     developers: list[str] = Field(default_factory=list)
     plan_date: date | None = None

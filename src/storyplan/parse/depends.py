@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # separated by a required character, so no input makes these patterns backtrack.
 _REF = (
     r"(?:(?:task|tarea|tarefa|t[âa]che|aufgabe|任务|任務|タスク|작업)\s*(?:#\s*)?(?P<label>\d{1,9})"
-    r"(?!\d)|(?<![\w/])#(?P<hash>\d{1,9})\b"
+    r"(?!\d)|(?:(?P<repo>(?:[\w.-]{1,100}/){1,5}[\w.-]{1,100})|(?<![\w/]))#(?P<hash>\d{1,9})\b"
     r"|\[?\b(?P<id>T-?\d{1,9}|TASK-\d{1,9})\b\]?)"
 )
 REF = re.compile(_REF, re.IGNORECASE)
@@ -56,10 +56,17 @@ class Ref:
     text: str
     number: int | None  # the task number it names, if any
     by_number: bool  # "Task N" / "#N": a number in this plan, not an id
+    issue: str = ""  # "#12", "owner/repo#7": may name a task that is that issue
 
 
 def ref_of(match: re.Match[str]) -> Ref:
-    label = match.group("label") or match.group("hash")
+    if match.group("hash") is not None:
+        number = int(match.group("hash"))
+        issue = f"{match.group('repo') or ''}#{match.group('hash')}"
+        if match.group("repo"):
+            return Ref(issue, None, by_number=False, issue=issue)
+        return Ref(f"T{number}", number, by_number=True, issue=issue)
+    label = match.group("label")
     if label is not None:
         return Ref(f"T{int(label)}", int(label), by_number=True)
     text = match.group("id").upper()
@@ -141,11 +148,19 @@ class Resolver:
     """Finds the task a reference means: an exact id first, then "Task N"/"#N" by the number the
     story gave the task, then by position, then T-ids with the same number ("T002" = "T2")."""
 
-    def __init__(self, ids: Sequence[str], labels: Sequence[int | None]) -> None:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        labels: Sequence[int | None],
+        existing: Sequence[str | None] = (),
+    ) -> None:
         self.ids = list(ids)
         self.labels = list(labels)
+        self.existing = [_issue_of(e) for e in existing]
 
     def find(self, ref: Ref) -> int | None:
+        if ref.issue and ref.issue in self.existing:  # "blocked by #12" where #12 is a task
+            return self.existing.index(ref.issue)
         upper = [i.upper() for i in self.ids]
         if ref.text.upper() in upper and not ref.by_number:
             return upper.index(ref.text.upper())
@@ -164,3 +179,13 @@ class Resolver:
             if digits and re.fullmatch(r"T-?\d+", ref.text) and int(digits.group(1)) == ref.number:
                 return i
         return None
+
+
+def _issue_of(existing: str | None) -> str:
+    """An existing issue as a dependency names it: "#12", "owner/repo#7" (URLs too)."""
+    if not existing:
+        return ""
+    url = re.search(r"github\.com/([\w.-]{1,100}/[\w.-]{1,100})/issues/(\d{1,9})", existing)
+    if url:
+        return f"{url.group(1)}#{url.group(2)}"
+    return existing

@@ -21,6 +21,12 @@ _LABEL = re.compile(
     r"(?=$|[\s:\uff1a.)\-\u2013—])[\s:\uff1a.)\-\u2013—]*",
     re.IGNORECASE,
 )
+# CCPM's "Tasks Created" list: "001.md - Title (parallel: true, conflicts with 002)".
+_TASK_FILE = re.compile(r"^(?P<id>\d{1,9})\.md\b[\s:\-\u2013—]*", re.IGNORECASE)
+_CCPM_META = re.compile(
+    r"\(\s*parallel\s*:\s*(?P<value>true|false|yes|no)\s*(?:[,;]\s*(?P<rest>[^()]{0,200}))?\)",
+    re.IGNORECASE,
+)
 _PLACEHOLDER = re.compile(r"^T[X?]{2,4}\b[\s:.)\-\u2013—]*", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?:step\s+)?\d+(?:[.)]\s+|\s*[:\-\u2013—]\s*)", re.IGNORECASE)
 _PARALLEL = re.compile(r"(?:^|\s)\[P\](?=\s|$)")
@@ -44,6 +50,7 @@ class Head:
     refs: list[Ref] = field(default_factory=list)
     user_story: str = ""
     blocks: list[Ref] = field(default_factory=list)  # "(blocks T6)": tasks waiting for this one
+    notes: str = ""  # what else its line says about it ("conflicts with 002")
 
 
 def normalise_id(text: str) -> str:
@@ -93,6 +100,8 @@ def head_of(text: str) -> Head:
         head.id, line = match.group("id"), line[match.end() :]
     elif match := _LABEL.match(line):
         head.label, line = int(match.group("n")), line[match.end() :]
+    elif match := _TASK_FILE.match(line):
+        head.id, line = match.group("id"), line[match.end() :]
     elif match := _PLACEHOLDER.match(line):
         line = line[match.end() :]  # the template's "TXXX": an id still to be given
     elif match := _NUMBER.match(line):
@@ -100,6 +109,10 @@ def head_of(text: str) -> Head:
     if _PARALLEL.search(line):
         head.parallel = True
         line = _PARALLEL.sub(" ", line)
+    if meta := _CCPM_META.search(line):
+        head.parallel = meta.group("value").lower() in ("true", "yes")
+        head.notes = (meta.group("rest") or "").strip()
+        line = line[: meta.start()].rstrip() + line[meta.end() :]
     if story := _USER_STORY.search(line):
         head.user_story = re.sub(r"[\s-]", "", story.group("label")).upper()
         head.user_story = head.user_story.replace("STORY", "US")

@@ -14,6 +14,9 @@ from storyplan.parse.synonyms import Headings
 from storyplan.parse.tree import Block, Doc, Node
 
 
+_NO_RESPONSE = frozenset({"_No response_", "*No response*", "No response"})
+
+
 @dataclass
 class Statement:
     """`waiting` cannot start before `first`; each side names tasks or groups of tasks."""
@@ -62,9 +65,20 @@ class State:
             self.plan.sections.append(Section(title=title, body=body.strip(), line=line))
 
     def keep_blocks(self, node: Node, blocks: list[Block]) -> None:
-        kept = [b for b in blocks if b.content]
+        kept = [b for b in blocks if _written(b)]
         if kept:
             self.keep(node.title or "Description", "\n\n".join(b.text for b in kept), kept[0].line)
 
     def keep_node(self, node: Node) -> None:
-        self.keep(node.title, self.doc.body(node), node.line)
+        """Keep a heading with what lies under it; headings with nothing under them but empty
+        sub-headings or template placeholders (BMAD's "Dev Agent Record") are not kept."""
+        if any(_written(block) for part in node.walk() for block in part.blocks):
+            self.keep(node.title, self.doc.body(node), node.line)
+
+
+def _written(block: Block) -> bool:
+    """Whether a person wrote this block: not a rule or comment, not a template placeholder
+    (`{{agent_model_name_version}}`), not an issue form's "_No response_"."""
+    text = block.text.strip()
+    placeholder = text.startswith("{{") and text.endswith("}}") and "\n" not in text
+    return block.content and not placeholder and text not in _NO_RESPONSE

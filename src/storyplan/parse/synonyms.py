@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 BUILTIN: dict[str, str] = {
     "overview": "Overview|Story Overview|Summary|Resumen|Visão geral|Resumo|Aperçu|Vue d'ensemble"
     "|Résumé|Überblick|Übersicht|Zusammenfassung|概述|概要|개요|요약",
+    "status": "Status|Story Status|Estado|Statut|Stand|状态|狀態|ステータス|상태",
     "description": "Description|Story Description|Story|Descripción|Historia|Descrição|História"
     "|Beschreibung|描述|说明|説明|ストーリー|설명|스토리",
     "user_value": "User Value|User Story|Value to the User|User Need|Valor para el usuario"
@@ -43,7 +44,7 @@ BUILTIN: dict[str, str] = {
     "|Decisiones técnicas|Decisões técnicas|Décisions techniques|Technische Entscheidungen"
     "|技术决策|技術的決定|기술 결정",
     "tasks": "Tasks|Tasks / Subtasks|Task List|Subtasks|Sub-tasks|Implementation Tasks"
-    "|Task Breakdown"
+    "|Task Breakdown|Tasks Created"
     "|Development Task Breakdown|Development Tasks|Work Items|Work Breakdown|To Do|Todo"
     "|Tareas|Subtareas|Desglose de tareas|Tarefas|Subtarefas|Tâches"
     "|Sous-tâches|Aufgaben|Teilaufgaben|Arbeitspakete|任务|任务列表|子任务|任務|タスク"

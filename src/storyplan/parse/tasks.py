@@ -157,6 +157,7 @@ def _draft(head: Head, line: int) -> Draft:
         title=head.title,
         parallel=head.parallel,
         user_story=head.user_story,
+        notes=head.notes[:1].upper() + head.notes[1:],
         existing=head.existing,
         ac_refs=head.ac_refs,
         line=line,
@@ -185,6 +186,8 @@ def task_from_item(item: Item, state: State) -> Draft:
         found = _item_field(child)
         if found:
             _set(draft, found[0], found[1], child.children)
+        elif child.checked is not None:  # BMAD's "- [x] Subtask 1.1": a tick is progress
+            _add_subtasks(draft, [child])
         else:
             _add_steps(draft, [child])
     draft.description.extend(item.more)
@@ -277,6 +280,14 @@ def _add_steps(draft: Draft, items: list[Item]) -> None:
         _add_steps(draft, item.children)
 
 
+def _add_subtasks(draft: Draft, items: list[Item]) -> None:
+    for item in _flat(items):
+        text = " ".join(item.text.split())
+        if text:
+            subtask = ChecklistItem(text=text, checked=bool(item.checked), line=item.line)
+            draft.task.subtasks.append(subtask)
+
+
 def _flat(items: list[Item]) -> list[Item]:
     return [found for item in items for found in (item, *item.flat())]
 
@@ -295,7 +306,8 @@ def _set(draft: Draft, key: str, value: str, items: list[Item]) -> None:
     elif key == "files":
         task.files.extend(split_list(value) + [f for t in texts for f in _files(t)])
     elif key in {"technologies", "patterns"}:
-        getattr(task, key).extend(split_list(value) + [p for t in texts for p in split_list(t)])
+        found = split_list(value, keep_code=True)
+        getattr(task, key).extend(found + [p for t in texts for p in split_list(t, keep_code=True)])
     elif key == "depends_on":
         refs = [r for t in (value, *texts) for r in refs_in(t)]
         draft.refs.extend(r for r in refs if r not in draft.refs)
