@@ -13,7 +13,6 @@ from storyplan.parse.depends import Ref
 from storyplan.parse.synonyms import Headings
 from storyplan.parse.tree import Block, Doc, Node
 
-
 _NO_RESPONSE = frozenset({"_No response_", "*No response*", "No response"})
 
 
