@@ -161,6 +161,10 @@ class Resolver:
     def find(self, ref: Ref) -> int | None:
         if ref.issue and ref.issue in self.existing:  # "blocked by #12" where #12 is a task
             return self.existing.index(ref.issue)
+        if ref.issue.startswith("#"):  # "#14" for the task ".../issues/14" of some repository
+            same = [i for i, e in enumerate(self.existing) if e.endswith(ref.issue)]
+            if len(same) == 1:
+                return same[0]
         upper = [i.upper() for i in self.ids]
         if ref.text.upper() in upper and not ref.by_number:
             return upper.index(ref.text.upper())

@@ -34,7 +34,7 @@ _PARALLEL = re.compile(r"(?:^|\s)\[P\](?=\s|$)")
 _USER_STORY = re.compile(r"(?:^|\s)\[(?P<label>US-?\d{1,9}|Story\s?\d{1,9})\](?=\s|$)", re.I)
 _AC = re.compile(
     r"[(\[]\s*(?:ACs?|acceptance\s+criteri(?:a|on))\s*(?:[:#]\s*)?"
-    r"(?P<nums>#?\d{1,9}(?:\s*(?:,|;|&|and|-|\u2013)\s*(?:AC\s*)?#?\d{1,9})*)\s*[)\]]",
+    r"(?:(?P<nums>#?\d{1,9}(?:\s*(?:,|;|&|and|-|\u2013)\s*(?:AC\s*)?#?\d{1,9})*)|#)?\s*[)\]]",
     re.IGNORECASE,
 )
 
@@ -64,7 +64,7 @@ def ac_refs_in(text: str) -> tuple[list[str], str]:
     """`(AC: 1, 3)` / `(AC1-AC3)` → ["1", "3"] / ["1", "2", "3"], and the text without them."""
     refs: list[str] = []
     for match in _AC.finditer(text):
-        numbers = re.findall(r"\d+|[-\u2013]", match.group("nums"))
+        numbers = re.findall(r"\d+|[-\u2013]", match.group("nums") or "")
         for i, part in enumerate(numbers):
             if part in "-\u2013" and 0 < i < len(numbers) - 1 and refs:
                 low, high = int(numbers[i - 1]), int(numbers[i + 1])
@@ -123,7 +123,7 @@ def head_of(text: str) -> Head:
         head.blocks = refs_in(blocks.group("refs"))
         line = _cut_phrase(line, blocks)
     title = " ".join(line.split()).strip(" \t:—\u2013-")
-    head.title = title or head.title or (f"Task {head.label}" if head.label else "")
+    head.title = title or (f"Task {head.label}" if head.label is not None else head.title)
     return head
 
 
