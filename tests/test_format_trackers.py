@@ -174,7 +174,7 @@ def test_a_tasklist_block_is_read_and_named_in_the_cli(tmp_path: Path) -> None:
     ("body", "expected"),
     [
         (
-            "## 任务\n- [ ] 任务 1：建表\n- [ ] 任务 2：接口\n- [ ] 任务 3：页面\n\n"
+            "## 任务\n- [ ] 任务 1\uff1a建表\n- [ ] 任务 2\uff1a接口\n- [ ] 任务 3\uff1a页面\n\n"
             "## 依赖关系\n- 任务 3 → 任务 1\n- 任务 2 → 任务 1\n",
             {("T3", "T1"), ("T2", "T1")},
         ),
