@@ -88,6 +88,7 @@ def test_inline_phrases_and_the_dependencies_section_give_every_edge() -> None:
             {(w, f) for w in ("T005", "T006") for f in ("T001", "T002")},
         ),
         ("T003 and T004 can run in parallel", set()),
+        ("T002-T004 are sequential (same file)", {("T003", "T002"), ("T004", "T003")}),
         ("Polish: depends on all stories, except T001 which blocks T004", {("T004", "T001")}),
     ],
 )

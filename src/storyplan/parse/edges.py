@@ -26,6 +26,11 @@ _WAITS = (
 _FIRST = r"\b(?:blocks|blocking|unblocks|before|precedes|bloquea|bloqueia|bloque|blockiert)\b|先于"
 _WORD = re.compile(f"(?P<waits>{_WAITS})|(?P<first>{_FIRST})", re.IGNORECASE)
 _ARROW = re.compile(r"→|->|⟶|⇒|=>|➡|\u203a")
+_IN_ORDER = re.compile(
+    r"\b(?:sequential(?:ly)?|in\s+order|one\s+after\s+(?:the\s+)?other|in\s+sequence"
+    r"|secuencial(?:es|mente)?|séquentiel(?:le)?s?|nacheinander)\b|依次|顺序|順番|순서대로",
+    re.IGNORECASE,
+)
 _EXCEPT = re.compile(
     r"\b(?:except|but\s+not|other\s+than|excepto|sauf|außer)\b|除了|以外|を除", re.I
 )
@@ -131,12 +136,20 @@ def _arrows(text: str, line: int) -> list[Statement]:
     ]
 
 
+def _in_order(clause: str, line: int) -> list[Statement]:
+    """ "T082-T084 are sequential": each waits for the one before it."""
+    refs = refs_in(clause)
+    return [Statement(line, [later], [earlier]) for earlier, later in itertools.pairwise(refs)]
+
+
 def _statement(line: int, waiting: _Side, first: _Side, *, arrow: bool = False) -> Statement:
     return Statement(line, waiting.refs, first.refs, waiting.groups, first.groups, arrow=arrow)
 
 
 def _worded(clause: str, line: int, lead: _Side) -> list[Statement]:
     words = list(_WORD.finditer(clause))
+    if not words and _IN_ORDER.search(clause):
+        return _in_order(clause, line)
     found: list[Statement] = []
     last = lead
     for i, word in enumerate(words):
