@@ -16,11 +16,11 @@ import typer
 from rich.console import Console
 
 from storyplan import __version__
-from storyplan.errors import CapabilityError, ConfigError, PlanError, Problem, StoryplanError
+from storyplan.errors import ConfigError, PlanError, Problem, StoryplanError
 from storyplan.redact import redact
 
 if TYPE_CHECKING:
-    from storyplan.refs import TrackerName
+    from storyplan.registry import TrackerName
 
 app = typer.Typer(
     name="storyplan",
@@ -255,7 +255,8 @@ def _prepare(
     allow_empty: bool = False,
 ) -> Any:
     from storyplan.compose import make_tracker
-    from storyplan.refs import TRACKERS, parse_ref
+    from storyplan.refs import parse_ref
+    from storyplan.registry import TRACKERS
     from storyplan.service import prepare
 
     if tracker is not None and tracker not in TRACKERS:
@@ -331,7 +332,7 @@ def apply(
 
 def _scope(text: str, default: TrackerName | None) -> tuple[TrackerName, str]:
     """`github:octo/shop`, `files:stories` or a bare project → (tracker, project)."""
-    from storyplan.refs import TRACKERS
+    from storyplan.registry import TRACKERS
 
     prefix, sep, rest = text.partition(":")
     for name in TRACKERS:
@@ -381,12 +382,8 @@ def sync(
         for scope in scopes:
             name, project = _scope(scope, settings.tracker)
             backend = make_tracker(settings, Ref(name, project, ""), base_url=base_url)
-            finder = getattr(backend, "find_planned", None)
-            if finder is None:
-                raise CapabilityError(f"the {name} tracker cannot search for planned stories")
-            stories.extend(
-                parse_ref(f"{name}:{key}") for key in finder(project, settings.labels.story)
-            )
+            found = backend.find_planned(project, settings.labels.story)
+            stories.extend(parse_ref(f"{name}:{key}") for key in found)
     else:
         if not refs or len(refs) != 1:
             raise ConfigError("sync takes one story, or --all with scopes to search")
@@ -433,6 +430,42 @@ def action(config: ConfigOption = None) -> None:
     code = run_action(load_settings=lambda: _settings(config))
     if code:
         raise typer.Exit(code)
+
+
+@app.command()
+@handles_errors
+def serve(
+    config: ConfigOption = None,
+    workers: Annotated[bool, typer.Option(help="Also run workers in this process.")] = True,
+) -> None:
+    """Receive GitHub, GitLab and Jira webhooks and plan and sync stories from a job queue.
+
+    Needs PostgreSQL (DATABASE_URL); see README "Webhook service". Example: storyplan serve
+    """
+    _serve_module().run_serve(_settings(config), workers=workers)
+
+
+@app.command()
+@handles_errors
+def worker(
+    config: ConfigOption = None,
+    concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.", min=1)] = None,
+) -> None:
+    """Work the queue that `storyplan serve` fills; run as many as you need, anywhere.
+
+    Example: storyplan worker --concurrency 4
+    """
+    _serve_module().run_worker(_settings(config), concurrency=concurrency)
+
+
+def _serve_module() -> Any:
+    try:
+        from storyplan.serve import run
+    except ModuleNotFoundError as error:
+        raise ConfigError(
+            f"storyplan serve needs {error.name}: pip install 'storyplan[serve]'"
+        ) from None
+    return run
 
 
 @app.command()
