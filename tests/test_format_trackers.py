@@ -279,3 +279,20 @@ def test_code_in_a_jira_story_survives_into_both_outputs(tmp_path: Path) -> None
     jira = runner.invoke(app, ["render", str(path), "-f", "jira"])
     assert "Redis, `secrets`" in markdown.output
     assert "Redis, {{secrets}}" in jira.output
+
+
+def test_a_ccpm_task_file_is_one_task_of_its_own() -> None:
+    plan = parse(CCPM_TASK, title="Task 010: Backfill from bookings")
+    assert [(t.id, t.title, t.parallel, t.depends_on) for t in plan.tasks] == [
+        ("T10", "Backfill from bookings", False, [])
+    ]
+    assert plan.acceptance_criteria[0].text == "Every booking has a customer"
+
+
+def test_front_matter_with_a_colon_in_a_value_is_read_as_text() -> None:
+    body = "---\ntitle: Story 2.4 — Phase E: Errors\nstatus: Done\n---\n\n## Tasks\n- [ ] A\n"
+    plan = parse(body)
+    assert (plan.overview.story_title, plan.overview.status) == (
+        "Story 2.4 — Phase E: Errors",
+        "Done",
+    )

@@ -42,7 +42,9 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
 def apply_front_matter(body: str, state: State) -> None:
     """Front matter other tools write too (CCPM's `progress: 0%`, `prd`, `github`): what
     storyplan models is read, anything else or any value it cannot take is kept as written."""
-    data = _load_yaml(body, 2, "front matter", state)
+    data = _flat_values(body) if _colon_in_value(body) else None
+    if data is None:
+        data = _load_yaml(body, 2, "front matter", state)
     if data is None:
         return
     kept = _apply(data, state, 1, "front matter", strict=False)
@@ -50,6 +52,26 @@ def apply_front_matter(body: str, state: State) -> None:
         raw = _raw_values(body)
         lines = [f"- **{key}**: {raw.get(key, str(data[key]))}".rstrip() for key in kept]
         state.keep("Front matter", "\n".join(lines), 1)
+
+
+def _colon_in_value(body: str) -> bool:
+    """Whether YAML refuses the front matter only because a plain value holds ": "
+    (`title: Story 2.4 — Phase E: Errors`), which other tools write and read as text."""
+    try:
+        yaml.safe_load(body)
+    except yaml.YAMLError as exc:
+        return getattr(exc, "problem", "") == "mapping values are not allowed here"
+    except (RecursionError, ValueError, TypeError):
+        return False
+    return False
+
+
+def _flat_values(body: str) -> dict[str, Any] | None:
+    """Such front matter read line by line as `key: text`, when every line is one."""
+    lines = [line for line in body.split("\n") if line.strip() and not line.startswith("#")]
+    if not all(_KEY_LINE.match(line) and not line[:1].isspace() for line in lines):
+        return None
+    return {key: value.strip("\"'") for key, value in _raw_values(body).items()}
 
 
 def _raw_values(body: str) -> dict[str, str]:
