@@ -4,7 +4,6 @@ is planned on its own, and a story with no task stops with exit code 3 unless al
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -55,12 +54,7 @@ As an analyst, I want to import a CSV file.
 """
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("STORYPLAN_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

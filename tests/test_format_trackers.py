@@ -4,7 +4,6 @@ dependency sections in other languages, BMAD stories, and code and links in task
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -20,12 +19,7 @@ DATA = Path(__file__).parent / "data" / "formats"
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("STORYPLAN_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 def parse(body: str, title: str = "Story", markup: str = "markdown") -> Plan:
