@@ -35,7 +35,6 @@ NOT_YET_READ = {
     "jira-epic-template.jira",
     "multistory-h2-stories.md",
     "speckit-arrow-deps.md",
-    "speckit-events-explorer.md",
     "speckit-zh-req.md",
     "tasks-ko-template.md",
 }

@@ -158,7 +158,7 @@ def _worded(clause: str, line: int, lead: _Side) -> list[Statement]:
         after = _EXCEPT.split(after, maxsplit=1)[0]  # "all stories, except T041"
         subject = _Side.of(before) or last
         other = _Side.of(after)
-        if not other and len(subject.refs) > 1 and _Side.of(before):
+        if not other and len(subject.refs) > 1 and _Side.of(before) and not word.group().isascii():
             # "タスク3はタスク1に依存": the verb comes last, after both references
             subject, other = _Side(subject.refs[:1], []), _Side(subject.refs[1:], [])
         last = subject
