@@ -31,7 +31,6 @@ NOT_YET_READ = {
     "bmad-story-empty-record.md",
     "bmad-story-v6.md",
     "gh-tasklist-blocks.md",
-    "gh-tracking-issue.md",
     "jira-epic-template.jira",
     "multistory-h2-stories.md",
     "speckit-arrow-deps.md",

@@ -44,7 +44,7 @@ BUILTIN: dict[str, str] = {
     "|Decisiones técnicas|Decisões técnicas|Décisions techniques|Technische Entscheidungen"
     "|技术决策|技術的決定|기술 결정",
     "tasks": "Tasks|Tasks / Subtasks|Task List|Subtasks|Sub-tasks|Implementation Tasks"
-    "|Task Breakdown|Tasks Created"
+    "|Task Breakdown|Tasks Created|Steps|Pasos|Passos|Étapes|Schritte"
     "|Development Task Breakdown|Development Tasks|Work Items|Work Breakdown|To Do|Todo"
     "|Tareas|Subtareas|Desglose de tareas|Tarefas|Subtarefas|Tâches"
     "|Sous-tâches|Aufgaben|Teilaufgaben|Arbeitspakete|任务|任务列表|子任务|任務|タスク"
