@@ -68,7 +68,7 @@ def test_a_jira_file_is_read_as_jira_markup_and_rendered_as_jira(tmp_path: Path)
 def test_markup_option_overrides_the_file_suffix(tmp_path: Path) -> None:
     path = tmp_path / "story.txt"
     path.write_text("h2. Tasks\n# Write the code\n# Test the code\n", encoding="utf-8")
-    as_markdown = runner.invoke(app, ["render", str(path), "-f", "json"])
+    as_markdown = runner.invoke(app, ["render", str(path), "-f", "json", "--allow-empty"])
     as_jira = runner.invoke(app, ["render", str(path), "-f", "json", "--markup", "jira"])
     assert as_jira.exit_code == 0, as_jira.output
     assert len(json.loads(as_jira.output)["tasks"]) == 2

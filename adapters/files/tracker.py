@@ -100,11 +100,11 @@ class FilesTracker:
 
     def plan_path(self, story: Story) -> Path:
         path = self._story_path(story)
-        return path.with_name(path.stem + self.settings.plan_suffix)
+        return path.with_name(_stem(path, story) + self.settings.plan_suffix)
 
     def tasks_dir(self, story: Story) -> Path:
         path = self._story_path(story)
-        return path.with_name(path.stem + self.settings.tasks_suffix)
+        return path.with_name(_stem(path, story) + self.settings.tasks_suffix)
 
     def _child_path(self, story: Story, key: str) -> Path:
         return self._story_path(story).parent / key
@@ -276,6 +276,11 @@ class FilesTracker:
 
     def close_story(self, story: Story, change: CloseStory) -> Applied:
         raise CapabilityError("the files tracker cannot close a story")
+
+
+def _stem(path: Path, story: Story) -> str:
+    """A file holding several stories plans each apart: `epic.story-2.plan.md`."""
+    return path.stem if story.part is None else f"{path.stem}.story-{story.part}"
 
 
 def _file_name(task_id: str) -> str:

@@ -89,6 +89,20 @@ TrackerOption = Annotated[
         help="Tracker for a bare reference such as owner/repo#42: files, github, gitlab, jira.",
     ),
 ]
+StoryOption = Annotated[
+    int | None,
+    typer.Option(
+        "--story",
+        min=1,
+        help="Which story to plan when the file holds several (1 for the first).",
+    ),
+]
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty", help="Plan a story in which no task is found (otherwise exit code 3)."
+    ),
+]
 BaseUrlOption = Annotated[
     str | None,
     typer.Option(
@@ -151,19 +165,22 @@ def render(
         str | None,
         typer.Option(help="How the story is written: markdown or jira (default: .jira → jira)."),
     ] = None,
+    story: StoryOption = None,
+    allow_empty: AllowEmptyOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Print the implementation plan for a story file, without writing anything.
 
     Example: storyplan render stories/login.md --format jira
     """
+    from storyplan.parse.stories import select_story
     from storyplan.render import Renderer
     from storyplan.service import build_plan
 
     if format not in ("markdown", "jira", "json"):
         raise ConfigError(f"--format must be markdown, jira or json, not '{format}'")
-    settings = _settings(config)
-    plan = build_plan(_read_story_file(story_file, markup), settings)
+    settings = _settings(config, allow_empty=allow_empty or None)
+    plan = build_plan(select_story(_read_story_file(story_file, markup), story), settings)
     if format == "json":
         out.print_json(plan.model_dump_json(), indent=2)
         return
@@ -178,30 +195,64 @@ def check(
     markup: Annotated[
         str | None, typer.Option(help="markdown or jira (default: .jira → jira).")
     ] = None,
+    story: StoryOption = None,
+    allow_empty: AllowEmptyOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Check that a story makes a valid plan; print every problem with its line.
 
+    A file that holds several stories is checked story by story.
+
     Example: storyplan check stories/login.md
     """
+    from storyplan.parse.stories import describe, select_story, split_stories
+
+    settings = _settings(config, allow_empty=allow_empty or None)
+    whole = _read_story_file(story_file, markup)
+    parts = split_stories(whole.body) if whole.markup == "markdown" and story is None else []
+    if len(parts) < 2:
+        _check_one(select_story(whole, story), settings, str(story_file))
+        return
+    out.print(
+        f"{story_file}: {len(parts)} stories ({describe(parts)}); plan one with --story N",
+        markup=False,
+    )
+    codes = []
+    for number in range(1, len(parts) + 1):
+        try:
+            _check_one(select_story(whole, number), settings, f"{story_file} story {number}")
+        except PlanError as error:
+            codes.append(report_error(error))
+    if codes:
+        raise typer.Exit(codes[0])
+
+
+def _check_one(story: Any, settings: Any, name: str) -> None:
     from storyplan.defaults import complete_plan
     from storyplan.graph import check_graph
     from storyplan.parse.story import parse_story
+    from storyplan.service import refuse_empty
 
-    settings = _settings(config)
-    story = _read_story_file(story_file, markup)
-    plan = complete_plan(parse_story(story, synonyms=settings.synonyms))
+    plan = parse_story(story, synonyms=settings.synonyms)
+    refuse_empty(plan, settings)
+    plan = complete_plan(plan)
     problems: list[Problem] = check_graph(plan)
     if problems:
         raise PlanError(problems)
     edges = sum(len(task.depends_on) for task in plan.tasks)
-    out.print(f"{story_file}: ok, {len(plan.tasks)} task(s), {edges} dependency link(s)")
+    out.print(f"{name}: ok, {len(plan.tasks)} task(s), {edges} dependency link(s)", markup=False)
     for note in plan.notes:
-        out.print(f"note: {note}")
+        out.print(f"note: {note}", markup=False)
 
 
 def _prepare(
-    ref_text: str, config: Path | None, tracker: str | None, base_url: str | None, prune: bool
+    ref_text: str,
+    config: Path | None,
+    tracker: str | None,
+    base_url: str | None,
+    prune: bool,
+    story: int | None = None,
+    allow_empty: bool = False,
 ) -> Any:
     from storyplan.compose import make_tracker
     from storyplan.refs import parse_ref
@@ -210,10 +261,12 @@ def _prepare(
 
     if tracker is not None and tracker not in TRACKERS:
         raise ConfigError(f"--tracker must be one of {', '.join(TRACKERS)}, not '{tracker}'")
-    settings = _settings(config, tracker=tracker)
+    settings = _settings(config, tracker=tracker, allow_empty=allow_empty or None)
     ref = parse_ref(ref_text, settings.tracker)
+    if story is not None and ref.tracker != "files":
+        raise ConfigError("--story picks one story of a story file; split the issue instead")
     backend = make_tracker(settings, ref, base_url=base_url)
-    return prepare(backend, ref, settings, prune=prune or settings.prune)
+    return prepare(backend, ref, settings, prune=prune or settings.prune, part=story)
 
 
 @app.command()
@@ -222,6 +275,8 @@ def plan(
     ref: Annotated[str, typer.Argument(help="The story: a file, owner/repo#42, a URL, ...")],
     json_output: JsonOption = False,
     prune: Annotated[bool, typer.Option(help="Also show closing obsolete sub-issues.")] = False,
+    story: StoryOption = None,
+    allow_empty: AllowEmptyOption = False,
     tracker: TrackerOption = None,
     base_url: BaseUrlOption = None,
     config: ConfigOption = None,
@@ -232,7 +287,7 @@ def plan(
     """
     from storyplan.report import changes_json, changes_table
 
-    prepared = _prepare(ref, config, tracker, base_url, prune)
+    prepared = _prepare(ref, config, tracker, base_url, prune, story, allow_empty)
     changes = prepared.reconciled.changes
     if json_output:
         out.print(changes_json(prepared.story.ref, changes), markup=False)
@@ -252,6 +307,8 @@ def apply(
     prune: Annotated[
         bool, typer.Option(help="Close sub-issues of removed tasks (as not planned).")
     ] = False,
+    story: StoryOption = None,
+    allow_empty: AllowEmptyOption = False,
     tracker: TrackerOption = None,
     base_url: BaseUrlOption = None,
     config: ConfigOption = None,
@@ -265,7 +322,7 @@ def apply(
     from storyplan.report import print_report, report_dict
     from storyplan.service import apply as apply_changes
 
-    prepared = _prepare(ref, config, tracker, base_url, prune)
+    prepared = _prepare(ref, config, tracker, base_url, prune, story, allow_empty)
     report = apply_changes(prepared)
     if json_output:
         out.print(json.dumps(report_dict(report), indent=2), markup=False)

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     labels: Labels = Field(default_factory=Labels)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     prune: bool = False
+    allow_empty: bool = False
     # Said once, as a comment, on the sub-issue of a task removed from the story.
     obsolete_comment: str = (
         "storyplan: this task was removed from the plan of {story}; it is kept for its "

@@ -12,11 +12,12 @@ from storyplan import markers
 from storyplan.config import Settings
 from storyplan.defaults import complete_plan
 from storyplan.desire import DEFAULT_TITLE, desire
-from storyplan.errors import ConfigError
+from storyplan.errors import ConfigError, PlanError, Problem
 from storyplan.execute import Report, check_limits, execute, placeholder_keys
 from storyplan.graph import validate_graph
 from storyplan.model import Markup, Plan, Story, Task
-from storyplan.parse.story import parse_story
+from storyplan.parse.stories import select_story
+from storyplan.parse.story import empty_message, parse_story
 from storyplan.ports import Child, Link, PlanComment, Tracker, TrackerState
 from storyplan.progress import with_progress
 from storyplan.reconcile import Desired, Reconciled, match_children, plan_comment_body, reconcile
@@ -25,11 +26,21 @@ from storyplan.render import ChildLink, Renderer
 
 
 def build_plan(story: Story, settings: Settings, today: date | None = None) -> Plan:
-    """Story text to a complete, checked plan; raises PlanError with every problem."""
+    """Story text to a complete, checked plan; raises PlanError with every problem, and when
+    the story has no task unless `settings.allow_empty`."""
     plan = parse_story(story, synonyms=settings.synonyms, today=today)
+    refuse_empty(plan, settings)
     plan = complete_plan(plan)
     validate_graph(plan)
     return plan
+
+
+def refuse_empty(plan: Plan, settings: Settings) -> None:
+    """A plan with no task would post an empty plan and create nothing: an error, unless the
+    user asked for it."""
+    if not plan.tasks and not settings.allow_empty:
+        source = plan.story.source or plan.story.ref
+        raise PlanError([Problem(empty_message(plan), 0, source)])
 
 
 class TrackerRenderer:
@@ -124,10 +135,12 @@ def prepare(
     prune: bool = False,
     today: date | None = None,
     trust_shape: bool = False,
+    part: int | None = None,
 ) -> Prepared:
     """Everything apply needs. `trust_shape` (sync): when the plan comment records that the
-    children were made exactly as the story now wants them, their links are not read."""
-    story = tracker.fetch_story(ref.key)
+    children were made exactly as the story now wants them, their links are not read. `part`:
+    which story of a file holding several."""
+    story = select_story(tracker.fetch_story(ref.key), part)
     ref = canonical_ref(ref, story)
     plan = build_plan(story, settings, today)
     state = tracker.read_state(story, with_links=not trust_shape)

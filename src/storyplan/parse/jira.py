@@ -12,7 +12,7 @@ from storyplan.errors import PlanError, Problem
 
 # Jira has no checkboxes; teams (and storyplan's own Jira plans) tick list items with the (/)
 # and (x) icons, which become Markdown task-list boxes here.
-_ICON_BOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\(([/x])\)(?=\s|$)", re.MULTILINE)
+_ICON_BOX = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)\(([/x])\)(?=\s|$)", re.MULTILINE)
 _MARKUP = re.compile(r"^\s*(?:h[1-6]\.\s*|[#*\-]+\s+|\d+\.\s+|bq\.\s*)?")
 
 
