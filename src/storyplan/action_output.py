@@ -65,11 +65,6 @@ class Workflow:
         self.stream.write(text + "\n")
         self.stream.flush()
 
-    def mask(self, value: str) -> None:
-        """Ask the runner to hide `value` in every log line from now on."""
-        if value.strip():
-            self._line(f"::add-mask::{escape_data(value)}")
-
     def log(self, text: str) -> None:
         """One log line; it starts with `storyplan:` so event text cannot start a command."""
         self._line(f"storyplan: {redact(one_line(text))}")
