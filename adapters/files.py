@@ -8,6 +8,7 @@ written next to it, and each task is a Markdown file with YAML front matter.
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -181,7 +182,7 @@ class FilesTracker:
         stories = []
         for plan in sorted(root.rglob(f"*{self.settings.plan_suffix}")):
             stem = plan.name[: -len(self.settings.plan_suffix)]
-            for candidate in sorted(plan.parent.glob(f"{stem}.*")):
+            for candidate in sorted(plan.parent.glob(f"{glob.escape(stem)}.*")):
                 if candidate != plan and candidate.suffix in (".md", ".markdown", ".jira", ".txt"):
                     stories.append(str(candidate))
                     break

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from storyplan.redact import redact
+from storyplan.terminal import literal
 
 Level = Literal["error", "warning", "notice"]
 
@@ -62,7 +63,8 @@ class Workflow:
         return self._stream or sys.stdout
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
+        # The log view reads ANSI colours: story text must not style it.
+        self.stream.write(literal(text) + "\n")
         self.stream.flush()
 
     def log(self, text: str) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
 from storyplan import __version__
 from storyplan.errors import CapabilityError, ConfigError, PlanError, Problem, StoryplanError
 from storyplan.redact import redact
+from storyplan.terminal import LiteralConsole, literal
 
 if TYPE_CHECKING:
     from storyplan.refs import TrackerName
@@ -36,8 +36,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = LiteralConsole()
+err = LiteralConsole(stderr=True)
 
 
 @dataclass
@@ -165,10 +165,10 @@ def render(
     settings = _settings(config)
     plan = build_plan(_read_story_file(story_file, markup), settings)
     if format == "json":
-        out.print_json(plan.model_dump_json(), indent=2)
+        sys.stdout.write(plan.model_dump_json(indent=2) + "\n")
         return
     text = Renderer(format, settings.templates).plan(plan)  # type: ignore[arg-type]
-    sys.stdout.write(text)
+    sys.stdout.write(literal(text))
 
 
 @app.command()
