@@ -9,8 +9,6 @@ written next to it, and each task is a Markdown file with YAML front matter.
 from __future__ import annotations
 
 import glob
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from storyplan.config import Settings, section
 from storyplan.errors import CapabilityError, ConfigError, NotFoundError, PlanError, Problem
+from storyplan.localfiles import read_text, write_text
 from storyplan.model import Markup, Story, TaskStatus
 from storyplan.ports import (
     AddLink,
@@ -73,18 +72,6 @@ def join_front_matter(data: dict[str, Any], body: str) -> str:
     return f"---\n{head}---\n{body}"
 
 
-def write_text(path: Path, text: str) -> bool:
-    """Write atomically, and only if the text differs: an unchanged file keeps its mtime."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return True
-
-
 class FilesTracker:
     name = "files"
     markup: Markup = "markdown"
@@ -120,12 +107,9 @@ class FilesTracker:
             raise NotFoundError(f"{ref}: no such story file")
         if not path.is_file():
             raise ConfigError(f"{ref}: is not a file; give the path of a story file")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise PlanError([Problem("the story file is not UTF-8 text", 0, ref)]) from None
-        except OSError as err:
-            raise NotFoundError(f"{ref}: cannot be read ({err.strerror})") from None
+        text = read_text(path)
+        if not text.strip():
+            raise PlanError([Problem("the story is empty", 0, ref)])
         markup: Markup = "jira" if path.suffix.lower() in (".jira", ".wiki") else "markdown"
         title, body = _title_and_body(text, markup, path.stem)
         # The story is named by its file name, so the plan reads the same from any directory.
@@ -133,7 +117,7 @@ class FilesTracker:
 
     def _read_task(self, story: Story, path: Path) -> tuple[Child, list[str]]:
         key = self._key(story, path)
-        data, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
+        data, body = split_front_matter(read_text(path), str(path))
         task_id = data.get("id")
         status = STATUSES.get(str(data.get("status", "open")).strip().lower(), TaskStatus.OPEN)
         depends = data.get("depends_on") or []
@@ -155,7 +139,7 @@ class FilesTracker:
         plan = None
         if plan_path.exists():
             key = self._key(story, plan_path)
-            body = plan_path.read_text(encoding="utf-8")
+            body = read_text(plan_path)
             plan = PlanComment(key=key, body=body, url=str(plan_path))
         children: list[Child] = []
         depends: dict[str, list[str]] = {}
@@ -191,7 +175,7 @@ class FilesTracker:
     # -- writing ----------------------------------------------------------------------------
     def _edit(self, story: Story, key: str, edit: Any) -> Child:
         path = self._child_path(story, key)
-        data, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
+        data, body = split_front_matter(read_text(path), str(path))
         body = edit(data, body)
         write_text(path, join_front_matter(data, body))
         return self._read_task(story, path)[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 import typer
 
 from storyplan import __version__
-from storyplan.errors import CapabilityError, ConfigError, PlanError, Problem, StoryplanError
+from storyplan.errors import (
+    CapabilityError,
+    ConfigError,
+    PlanError,
+    Problem,
+    StoryplanError,
+    TrackerError,
+)
 from storyplan.redact import redact
 from storyplan.terminal import LiteralConsole, literal
 
@@ -63,6 +69,9 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(report_error(error)) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as error:
+            # The user's disk or network said no: their environment, not a bug.
+            raise typer.Exit(report_error(os_error(error))) from None
         except Exception as error:
             if OPTIONS.debug:
                 raise
@@ -389,18 +398,24 @@ def demo(
 
     Example: storyplan demo   (writes storyplan-demo/login.md, its plan and task files)
     """
+    from storyplan.localfiles import write_text
     from storyplan.report import print_report
     from storyplan.service import apply as apply_changes
 
     story = directory / "login.md"
     if not story.exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        source = resources.files("storyplan.examples").joinpath("login.md")
-        with resources.as_file(source) as path:
-            shutil.copyfile(path, story)
+        example = resources.files("storyplan.examples").joinpath("login.md")
+        write_text(story, example.read_text(encoding="utf-8"))
         out.print(f"copied the example story to {story}")
     prepared = _prepare(str(story), None, "files", None, False)
     print_report(out, apply_changes(prepared))
+
+
+def os_error(error: OSError) -> TrackerError:
+    from storyplan.localfiles import os_reason
+
+    where = f"{error.filename}: " if error.filename else ""
+    return TrackerError(f"{where}{os_reason(error)}")
 
 
 def report_error(error: StoryplanError) -> int:
