@@ -158,3 +158,14 @@ def test_a_problem_found_twice_is_reported_once(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 3
     assert result.output.count("duplicate task id T4") == 1
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:9", "ftp://x", "http://[x", "https://", "ghe"])
+@pytest.mark.parametrize("command", ["plan", "apply", "sync"])
+def test_a_base_url_that_is_not_http_is_one_sentence_and_exit_2(command: str, url: str) -> None:
+    result = runner.invoke(app, [command, "octo/shop#1", "--base-url", url])
+    assert result.exit_code == 2
+    assert result.output == (
+        "storyplan: error: --base-url must be an http(s) URL, "
+        f"e.g. https://ghe.example.com/api/v3, not '{url}'\n"
+    )

@@ -213,12 +213,14 @@ def _prepare(
     ref_text: str, config: Path | None, tracker: str | None, base_url: str | None, prune: bool
 ) -> Any:
     from storyplan.compose import make_tracker
+    from storyplan.config import check_base_url
     from storyplan.refs import TRACKERS, parse_ref
     from storyplan.service import prepare
 
     if tracker is not None and tracker not in TRACKERS:
         raise ConfigError(f"--tracker must be one of {', '.join(TRACKERS)}, not '{tracker}'")
     settings = _settings(config, tracker=tracker)
+    base_url = check_base_url(base_url)
     ref = parse_ref(ref_text, settings.tracker)
     backend = make_tracker(settings, ref, base_url=base_url)
     return prepare(backend, ref, settings, prune=prune or settings.prune)
@@ -317,11 +319,13 @@ def sync(
     from rich.progress import Progress
 
     from storyplan.compose import make_tracker
+    from storyplan.config import check_base_url
     from storyplan.refs import Ref, parse_ref
     from storyplan.report import print_sync, sync_json
     from storyplan.sync import SyncResult, sync_all
 
     settings = _settings(config, tracker=tracker)
+    base_url = check_base_url(base_url)
     if all_stories:
         scopes = refs or settings.sync.scopes
         if not scopes:

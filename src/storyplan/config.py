@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -145,6 +146,22 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
         raise ConfigError(describe(err, where)) from None
     finally:
         _FILE_VALUES.reset(token)
+
+
+def check_base_url(value: str | None) -> str | None:
+    """`--base-url` as given, once it is known to be an http(s) URL with a host."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an unclosed [IPv6 address
+        usable = False
+    if not usable:
+        raise ConfigError(
+            f"--base-url must be an http(s) URL, e.g. https://ghe.example.com/api/v3, not '{value}'"
+        )
+    return value.strip()
 
 
 def section(settings: Settings, model: type[BaseModel], name: str) -> Any:
