@@ -169,3 +169,33 @@ def test_a_base_url_that_is_not_http_is_one_sentence_and_exit_2(command: str, ur
         "storyplan: error: --base-url must be an http(s) URL, "
         f"e.g. https://ghe.example.com/api/v3, not '{url}'\n"
     )
+
+
+FORMS = (
+    "expected a story file path, owner/repo#42, gitlab:group/project#17, jira:SHOP-123, "
+    "or an issue URL"
+)
+
+
+@pytest.mark.parametrize(
+    ("ref", "why"),
+    [
+        ("octo/shop#x", "'octo/shop#x' is not a story reference storyplan can read"),
+        (
+            "https://example.com/foo",
+            "'https://example.com/foo' is not a story reference storyplan can read",
+        ),
+        (
+            "https://github.com/octo/shop/pull/3",
+            "'https://github.com/octo/shop/pull/3' is a pull or merge request, not an issue",
+        ),
+        (
+            "https://gitlab.com/g/p/-/merge_requests/4",
+            "'https://gitlab.com/g/p/-/merge_requests/4' is a pull or merge request, not an issue",
+        ),
+    ],
+)
+def test_a_reference_storyplan_cannot_read_says_which_forms_it_accepts(ref: str, why: str) -> None:
+    result = runner.invoke(app, ["plan", ref])
+    assert result.exit_code == 2
+    assert result.output == f"storyplan: error: {why}; {FORMS}\n"
