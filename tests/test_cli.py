@@ -6,6 +6,7 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -199,3 +200,47 @@ def test_a_reference_storyplan_cannot_read_says_which_forms_it_accepts(ref: str,
     result = runner.invoke(app, ["plan", ref])
     assert result.exit_code == 2
     assert result.output == f"storyplan: error: {why}; {FORMS}\n"
+
+
+def test_ctrl_c_during_apply_says_how_far_it_got_and_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyplan.adapters.files import FilesTracker
+
+    path = example("login.md", tmp_path)
+    total = len(json.loads(runner.invoke(app, ["plan", str(path), "--json"]).output)["changes"])
+    real_apply = FilesTracker.apply
+    calls = []
+
+    def interrupted_on_the_fourth(self: FilesTracker, story: Any, change: Any) -> Any:
+        calls.append(change)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real_apply(self, story, change)
+
+    monkeypatch.setattr(FilesTracker, "apply", interrupted_on_the_fourth)
+    result = runner.invoke(app, ["apply", str(path)])
+    assert result.exit_code == 130
+    assert result.output == (
+        f"storyplan: interrupted after 3 of {total} changes; run apply again to finish\n"
+    )
+    assert len(list((tmp_path / "login.tasks").glob("*.md"))) == 3
+    monkeypatch.setattr(FilesTracker, "apply", real_apply)
+    assert runner.invoke(app, ["apply", str(path)]).exit_code == 0
+    assert len(list((tmp_path / "login.tasks").glob("*.md"))) == 8
+    again = runner.invoke(app, ["plan", str(path)])
+    assert "up to date" in again.output
+
+
+def test_ctrl_c_outside_apply_says_interrupted_and_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyplan import service
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(service, "build_plan", interrupted)
+    result = runner.invoke(app, ["render", str(example("small.md", tmp_path))])
+    assert result.exit_code == 130
+    assert result.output == "storyplan: interrupted\n"

@@ -17,6 +17,7 @@ from storyplan import __version__
 from storyplan.errors import (
     CapabilityError,
     ConfigError,
+    Interrupted,
     PlanError,
     Problem,
     StoryplanError,
@@ -67,8 +68,11 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except StoryplanError as error:
             raise typer.Exit(report_error(error)) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
             raise
+        except KeyboardInterrupt:
+            err.print("storyplan: interrupted")
+            raise typer.Exit(130) from None
         except OSError as error:
             # The user's disk or network said no: their environment, not a bug.
             raise typer.Exit(report_error(os_error(error))) from None
@@ -428,7 +432,8 @@ def report_error(error: StoryplanError) -> int:
         for problem in error.problems:
             err.print(f"storyplan: error: {redact(str(problem))}", markup=False)
     else:
-        err.print(f"storyplan: error: {redact(str(error))}", markup=False)
+        label = "" if isinstance(error, Interrupted) else "error: "
+        err.print(f"storyplan: {label}{redact(str(error))}", markup=False)
     if OPTIONS.debug:
         err.print_exception()
     return error.exit_code

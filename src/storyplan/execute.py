@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from storyplan.errors import PlanError, Problem, StoryplanError
+from storyplan.errors import Interrupted, PlanError, Problem, StoryplanError
 from storyplan.model import Story
 from storyplan.ports import (
     AddLink,
@@ -116,6 +116,10 @@ def execute(
                     f"{err} ({done} of {total} changes were made; run apply again to finish)",
                 )
             raise
+        except KeyboardInterrupt:
+            # The change under way may or may not have been made; the next apply reads back
+            # which and finishes (see "Convergent" in the design).
+            raise Interrupted(done, total) from None
         report.changes.append(change)
         if applied.child is not None and isinstance(
             change, CreateChild | AttachChild | UpdateChild
