@@ -78,6 +78,7 @@ class FilesTracker:
     limits = Limits()
     capabilities = Capabilities(labels=False, attach_existing=False)
     title_format = "{title}"
+    plan_noun = "plan file"
 
     def __init__(self, settings: FilesSettings | None = None) -> None:
         self.settings = settings or FilesSettings()

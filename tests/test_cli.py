@@ -244,3 +244,70 @@ def test_ctrl_c_outside_apply_says_interrupted_and_exits_130(
     result = runner.invoke(app, ["render", str(example("small.md", tmp_path))])
     assert result.exit_code == 130
     assert result.output == "storyplan: interrupted\n"
+
+
+# -- sync --------------------------------------------------------------------------------
+
+
+def applied_demo(tmp_path: Path) -> Path:
+    path = example("login.md", tmp_path)
+    assert runner.invoke(app, ["apply", str(path)]).exit_code == 0
+    return path
+
+
+def test_sync_all_with_nothing_to_do_prints_no_empty_table(tmp_path: Path) -> None:
+    applied_demo(tmp_path)
+    result = runner.invoke(app, ["sync", "--all", "."])
+    assert result.exit_code == 0
+    assert result.output == "1 unchanged\n"
+
+
+def test_sync_all_exits_11_and_names_the_sub_issue_that_no_longer_exists(tmp_path: Path) -> None:
+    applied_demo(tmp_path)
+    (tmp_path / "login.tasks" / "T5.md").unlink()
+    result = runner.invoke(app, ["sync", "--all", ".", "--json"])
+    assert result.exit_code == 11
+    data = json.loads(result.output)
+    assert data["needs_apply"] == 1
+    assert data["stories"] == [
+        {
+            "story": "login.md",
+            "outcome": "needs_apply",
+            "detail": "Task 5's sub-issue login.tasks/T5.md no longer exists; run apply",
+            "plan_url": "login.plan.md",
+        }
+    ]
+    human = runner.invoke(app, ["sync", "--all", "."])
+    assert human.exit_code == 11
+    assert "│ login.md │ needs apply │" in human.output
+    assert human.output.endswith("1 needs apply\n")
+
+
+def test_sync_json_keys_are_snake_case(tmp_path: Path) -> None:
+    example("small.md", tmp_path)
+    result = runner.invoke(app, ["sync", "small.md", "--json"])
+    assert result.exit_code == 11
+    data = json.loads(result.output)
+    assert set(data) == {
+        "checked",
+        "updated",
+        "unchanged",
+        "needs_apply",
+        "not_planned",
+        "failed",
+        "stories",
+    }
+    assert data["stories"][0]["outcome"] == "not_planned"
+    assert data["stories"][0]["detail"] == "no plan file yet; run apply"
+
+
+def test_sync_dry_run_says_would_update_never_updated(tmp_path: Path) -> None:
+    applied_demo(tmp_path)
+    task = tmp_path / "login.tasks" / "T1.md"
+    task.write_text(task.read_text(encoding="utf-8").replace("status: open", "status: done"))
+    result = runner.invoke(app, ["sync", "--all", ".", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "would update the plan file" in result.output
+    assert result.output.endswith("\n1 would update\n")
+    assert "updated" not in result.output
+    assert "would update" not in runner.invoke(app, ["sync", "--all", "."]).output

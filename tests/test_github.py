@@ -320,7 +320,12 @@ def test_sync_trusts_the_recorded_shape_and_reads_no_dependency_lists(
     issue.body = (issue.body or "").replace("Depends on: Task 2, Task 3", "Depends on: Task 2")
     fake.clear_log()
     code, out, _ = run(capsys, "sync", ref, "--json")
-    assert code == 0
-    assert json.loads(out)["stories"][0]["outcome"] == "needs apply"
+    assert code == 11
+    (result,) = json.loads(out)["stories"]
+    assert result["outcome"] == "needs_apply"
+    assert result["detail"] == (
+        f"Task 3's body changed (octo/shop#{number + 3}); "
+        f"Task 4's body changed (octo/shop#{number + 4}); run apply"
+    )
     assert not [e for e in fake.log if "/dependencies/" in e.path]
     assert fake.writes() == []

@@ -54,6 +54,7 @@ class Options:
 
 
 OPTIONS = Options()
+NEEDS_APPLY_EXIT = 11  # sync: a story's plan or sub-issues differ from what apply would make
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -326,7 +327,7 @@ def sync(
     from storyplan.config import check_base_url
     from storyplan.refs import Ref, parse_ref
     from storyplan.report import print_sync, sync_json
-    from storyplan.sync import SyncResult, sync_all
+    from storyplan.sync import NEEDS_APPLY, SyncResult, sync_all
 
     settings = _settings(config, tracker=tracker)
     base_url = check_base_url(base_url)
@@ -375,6 +376,8 @@ def sync(
         print_sync(out, results, dry_run=dry_run, everything=all_stories)
     if any(result.outcome == "failed" for result in results):
         raise typer.Exit(1)
+    if any(result.outcome in NEEDS_APPLY for result in results):
+        raise typer.Exit(NEEDS_APPLY_EXIT)
 
 
 @app.command()
