@@ -37,8 +37,7 @@ from storyplan.ports import (
     UpsertPlan,
 )
 from storyplan.refs import Ref
-
-STATUSES = {status.value: status for status in TaskStatus}
+from storyplan.taskstatus import read_status
 
 
 class FilesSettings(BaseModel):
@@ -118,9 +117,10 @@ class FilesTracker:
 
     def _read_task(self, story: Story, path: Path) -> tuple[Child, list[str]]:
         key = self._key(story, path)
-        data, body = split_front_matter(read_text(path), str(path))
+        text = read_text(path)
+        data, body = split_front_matter(text, str(path))
         task_id = data.get("id")
-        status = STATUSES.get(str(data.get("status", "open")).strip().lower(), TaskStatus.OPEN)
+        status = read_status(data.get("status"), text, str(path))
         depends = data.get("depends_on") or []
         if not isinstance(depends, list):
             depends = [depends]

@@ -4,6 +4,7 @@ that says no (one sentence, exit 5, nothing half-written), empty and non-UTF-8 s
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from importlib import resources
@@ -129,3 +130,60 @@ def test_a_story_that_is_not_utf8_names_the_line_and_byte(tmp_path: Path) -> Non
         "storyplan: error: latin.md:4: the file is not UTF-8 text: "
         "byte 14 (0xef) cannot be decoded\n"
     )
+
+
+def set_status(task: Path, value: str) -> None:
+    text = task.read_text(encoding="utf-8")
+    task.write_text(re.sub(r"(?m)^status: .*$", f"status: {value}", text), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "progress"),
+    [
+        ("closed", "1 of 3 tasks done"),
+        ("Done", "1 of 3 tasks done"),
+        ("wip", "0 of 3 tasks done · 1 in progress"),
+        ("In Progress", "0 of 3 tasks done · 1 in progress"),
+        ("cancelled", "0 of 3 tasks done · 1 not planned"),
+        ("to do", "0 of 3 tasks done"),
+    ],
+)
+def test_a_task_files_status_accepts_the_common_words(
+    tmp_path: Path, value: str, progress: str
+) -> None:
+    path = story(tmp_path)
+    assert runner.invoke(app, ["apply", str(path)]).exit_code == 0
+    set_status(tmp_path / "small.tasks" / "T1.md", value)
+    result = runner.invoke(app, ["sync", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"**Progress**: {progress}" in (tmp_path / "small.plan.md").read_text(encoding="utf-8")
+
+
+def test_an_unknown_status_is_refused_with_its_file_and_line(tmp_path: Path) -> None:
+    path = story(tmp_path)
+    assert runner.invoke(app, ["apply", str(path)]).exit_code == 0
+    set_status(tmp_path / "small.tasks" / "T2.md", "frobbed")
+    result = runner.invoke(app, ["plan", "small.md"])
+    assert result.exit_code == 3
+    assert result.output == (
+        "storyplan: error: small.tasks/T2.md:6: status 'frobbed' is not one storyplan "
+        "knows; use open, in_progress, blocked, done or not_planned (or a synonym such as "
+        "closed, wip, to do or cancelled)\n"
+    )
+
+
+def test_a_task_ticked_in_the_story_but_open_in_its_file_is_said(tmp_path: Path) -> None:
+    path = story(
+        tmp_path, SMALL.replace("- [ ] Build the CSV writer", "- [x] Build the CSV writer")
+    )
+    first = runner.invoke(app, ["apply", "small.md"])
+    assert first.exit_code == 0, first.output
+    result = runner.invoke(app, ["plan", "small.md"])
+    assert result.exit_code == 0
+    assert result.output == (
+        "small.md: up to date, nothing to change.\n"
+        "note: Task 1 is ticked in the story but small.tasks/T1.md is open\n"
+    )
+    set_status(tmp_path / "small.tasks" / "T1.md", "closed")
+    runner.invoke(app, ["apply", str(path)])
+    assert "ticked" not in runner.invoke(app, ["plan", "small.md"]).output

@@ -257,6 +257,8 @@ def plan(
         out.print(changes_table(prepared.story.ref, changes))
     if prepared.compact and not json_output:
         out.print("note: the plan is over the tracker's comment limit; task detail is shortened")
+    for note in prepared.notes:
+        err.print(f"note: {note}")
 
 
 @app.command()
@@ -282,6 +284,8 @@ def apply(
 
     prepared = _prepare(ref, config, tracker, base_url, prune)
     report = apply_changes(prepared)
+    for note in prepared.notes:
+        err.print(f"note: {note}")
     if json_output:
         out.print(json.dumps(report_dict(report), indent=2), markup=False)
     else:
