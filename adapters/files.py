@@ -107,13 +107,16 @@ class FilesTracker:
             raise NotFoundError(f"{ref}: no such story file")
         if not path.is_file():
             raise ConfigError(f"{ref}: is not a file; give the path of a story file")
-        text = read_text(path)
+        return self.story_from_text(read_text(path), ref, path)
+
+    def story_from_text(self, text: str, source: str, path: Path) -> Story:
+        """The story in `text`, read from `source` (a file, or standard input)."""
         if not text.strip():
-            raise PlanError([Problem("the story is empty", 0, ref)])
+            raise PlanError([Problem("the story is empty", 0, source)])
         markup: Markup = "jira" if path.suffix.lower() in (".jira", ".wiki") else "markdown"
         title, body = _title_and_body(text, markup, path.stem)
         # The story is named by its file name, so the plan reads the same from any directory.
-        return Story(ref=path.name, title=title, body=body, markup=markup, source=ref, url=None)
+        return Story(ref=path.name, title=title, body=body, markup=markup, source=source, url=None)
 
     def _read_task(self, story: Story, path: Path) -> tuple[Child, list[str]]:
         key = self._key(story, path)

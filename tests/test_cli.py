@@ -107,7 +107,7 @@ def test_a_missing_story_file_is_one_sentence_and_exit_7(tmp_path: Path) -> None
 def test_a_bad_format_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["render", str(example("small.md", tmp_path)), "-f", "pdf"])
     assert result.exit_code == 2
-    assert "--format must be markdown, jira or json" in result.output
+    assert "'pdf' is not one of 'markdown', 'jira', 'json'" in result.output
 
 
 def test_a_bad_config_is_one_sentence(tmp_path: Path) -> None:
@@ -221,8 +221,9 @@ def test_ctrl_c_during_apply_says_how_far_it_got_and_exits_130(
     monkeypatch.setattr(FilesTracker, "apply", interrupted_on_the_fourth)
     result = runner.invoke(app, ["apply", str(path)])
     assert result.exit_code == 130
-    assert result.output == (
-        f"storyplan: interrupted after 3 of {total} changes; run apply again to finish\n"
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        f"storyplan: interrupted after 3 of {total} changes; run apply again to finish"
     )
     assert len(list((tmp_path / "login.tasks").glob("*.md"))) == 3
     monkeypatch.setattr(FilesTracker, "apply", real_apply)
@@ -259,7 +260,7 @@ def test_sync_all_with_nothing_to_do_prints_no_empty_table(tmp_path: Path) -> No
     applied_demo(tmp_path)
     result = runner.invoke(app, ["sync", "--all", "."])
     assert result.exit_code == 0
-    assert result.output == "1 unchanged\n"
+    assert result.stdout == "1 unchanged\n"
 
 
 def test_sync_all_exits_11_and_names_the_sub_issue_that_no_longer_exists(tmp_path: Path) -> None:
@@ -267,7 +268,7 @@ def test_sync_all_exits_11_and_names_the_sub_issue_that_no_longer_exists(tmp_pat
     (tmp_path / "login.tasks" / "T5.md").unlink()
     result = runner.invoke(app, ["sync", "--all", ".", "--json"])
     assert result.exit_code == 11
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["needs_apply"] == 1
     assert data["stories"] == [
         {
@@ -279,8 +280,8 @@ def test_sync_all_exits_11_and_names_the_sub_issue_that_no_longer_exists(tmp_pat
     ]
     human = runner.invoke(app, ["sync", "--all", "."])
     assert human.exit_code == 11
-    assert "│ login.md │ needs apply │" in human.output
-    assert human.output.endswith("1 needs apply\n")
+    assert "│ login.md │ needs apply │" in human.stdout
+    assert human.stdout.endswith("1 needs apply\n")
 
 
 def test_sync_json_keys_are_snake_case(tmp_path: Path) -> None:
@@ -308,6 +309,6 @@ def test_sync_dry_run_says_would_update_never_updated(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sync", "--all", ".", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "would update the plan file" in result.output
-    assert result.output.endswith("\n1 would update\n")
+    assert result.stdout.endswith("\n1 would update\n")
     assert "updated" not in result.output
     assert "would update" not in runner.invoke(app, ["sync", "--all", "."]).output

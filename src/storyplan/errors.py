@@ -51,10 +51,11 @@ class PlanError(StoryplanError):
 
     exit_code = 3
 
-    def __init__(self, problems: list[Problem] | str) -> None:
+    def __init__(self, problems: list[Problem] | str, plan: object = None) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems)]
         self.problems = list(dict.fromkeys(problems))  # the same finding once, in order
+        self.plan = plan  # the plan as far as it was read, when there is one
         super().__init__("; ".join(str(p) for p in problems))
 
 

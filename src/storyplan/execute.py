@@ -7,6 +7,7 @@ run reads back and finishes. The plan comment goes last, rendered with the final
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from storyplan.errors import Interrupted, PlanError, Problem, StoryplanError
@@ -90,8 +91,14 @@ def check_limits(
 
 
 def execute(
-    tracker: Tracker, story: Story, desired: Desired, state: TrackerState, reconciled: Reconciled
+    tracker: Tracker,
+    story: Story,
+    desired: Desired,
+    state: TrackerState,
+    reconciled: Reconciled,
+    on_step: Callable[[Change], None] = lambda change: None,
 ) -> Report:
+    """Make the changes in order; `on_step` hears of each one before it is made."""
     report = Report(story=story.ref, plan=state.plan)
     keys: dict[str, Child] = dict(reconciled.matched)
     total = len(reconciled.changes)
@@ -109,6 +116,7 @@ def execute(
                 continue
             change = change.model_copy(update={"body": body})
         try:
+            on_step(change)
             applied = tracker.apply(story, change)
         except StoryplanError as err:
             if done:

@@ -4,7 +4,7 @@ the Action and scheduled runs: fetch, parse, check the graph, read state, reconc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -17,7 +17,7 @@ from storyplan.execute import Report, check_limits, execute, placeholder_keys
 from storyplan.graph import validate_graph
 from storyplan.model import Markup, Plan, Story, Task
 from storyplan.parse.story import parse_story
-from storyplan.ports import Child, Link, PlanComment, Tracker, TrackerState
+from storyplan.ports import Change, Child, Link, PlanComment, Tracker, TrackerState
 from storyplan.progress import FINISHED, with_progress
 from storyplan.reconcile import Desired, Reconciled, match_children, plan_comment_body, reconcile
 from storyplan.refs import Ref, parse_ref
@@ -162,7 +162,12 @@ def _links_from_shape(
     return state.model_copy(update={"links": links})
 
 
-def apply(prepared: Prepared) -> Report:
+def apply(prepared: Prepared, on_step: Callable[[Change], None] = lambda change: None) -> Report:
     return execute(
-        prepared.tracker, prepared.story, prepared.desired, prepared.state, prepared.reconciled
+        prepared.tracker,
+        prepared.story,
+        prepared.desired,
+        prepared.state,
+        prepared.reconciled,
+        on_step,
     )
