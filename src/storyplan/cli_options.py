@@ -51,9 +51,7 @@ ConfigOption = Annotated[
         help="Settings file (default: ./storyplan.toml if present).",
     ),
 ]
-DebugOption = Annotated[
-    bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")
-]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")]
 QuietOption = Annotated[
     bool,
     typer.Option(
