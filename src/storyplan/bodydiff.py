@@ -5,11 +5,13 @@ rather than only "changed: body"; and the one-line summary `Plan: 3 to create, .
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Sequence
 
 from storyplan.ports import Change, TrackerState, UpdateChild, UpsertPlan
 
+_MARKER = re.compile(r"<!-- storyplan:|\{anchor:storyplan-")  # bookkeeping, not content
 MOST_LINES = 8  # changed lines shown per body before "... N more"
 SUMMARY = {  # change kind → the words of the summary line, in its order
     "create_child": "to create",
@@ -30,7 +32,7 @@ def short_diff(old: str, new: str, most: int = MOST_LINES) -> list[str]:
     lines = [
         line
         for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
-        if not line.startswith(("---", "+++", "@@"))
+        if not line.startswith(("---", "+++", "@@")) and not _MARKER.search(line)
     ]
     if len(lines) > most:
         lines = [*lines[:most], f"... {len(lines) - most} more changed line(s)"]
