@@ -312,3 +312,12 @@ def test_sync_dry_run_says_would_update_never_updated(tmp_path: Path) -> None:
     assert result.stdout.endswith("\n1 would update\n")
     assert "updated" not in result.output
     assert "would update" not in runner.invoke(app, ["sync", "--all", "."]).output
+
+
+def test_jira_output_shows_open_items_with_a_neutral_mark_not_a_red_cross(
+    tmp_path: Path,
+) -> None:
+    result = runner.invoke(app, ["render", str(example("small.md", tmp_path)), "-f", "jira"])
+    assert result.exit_code == 0
+    assert "* ☐ Reviewed and merged" in result.stdout
+    assert "(x)" not in result.stdout

@@ -27,7 +27,7 @@ def planned(harness: Progressing, tasks: list[TaskSpec]) -> None:
 def box(text: str, done: bool, markup: str) -> str:
     """A checklist line as the tracker's plan shows it."""
     if markup == "jira":
-        return f"* {'(/)' if done else '(x)'} {text}"
+        return f"* {'(/)' if done else '☐'} {text}"
     return f"- {'[x]' if done else '[ ]'} {text}"
 
 
