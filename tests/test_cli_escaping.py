@@ -36,9 +36,14 @@ Depends on: Task 1
 RICH_STYLE = re.compile(r"\x1b\[(?:[0-9;]*m|\?25[lh]|2K|1A)|\r")
 
 
-def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("STORYPLAN_", "GITHUB"))}
-    environ.update(FORCE_COLOR="1", NO_COLOR="1", COLUMNS="200", **env)
+def run(
+    args: list[str], cwd: Path, *, terminal: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
+    skip = ("STORYPLAN_", "GITHUB", "FORCE_COLOR", "TTY_")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+    environ.update(NO_COLOR="1", COLUMNS="200", **env)
+    if terminal:
+        environ["FORCE_COLOR"] = "1"
     return subprocess.run(
         [*STORYPLAN, *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=60
     )
@@ -87,7 +92,7 @@ def test_plan_apply_and_sync_print_titles_and_file_names_literally(story: Path) 
     assert_literal(applied, f"{NAME}: applied", "[draft] story.plan.md")
     synced = run(["sync", "--all", "."], story.parent)
     assert synced.returncode == 0, synced.stderr
-    assert_literal(synced, "1 unchanged")
+    assert_literal(synced, "1 unchanged", f"synced 1/1: {NAME}")  # the progress bar's text
     one = run(["sync", NAME, "--dry-run"], story.parent)
     assert_literal(one, NAME)
 
@@ -117,3 +122,11 @@ def test_the_action_log_prints_event_text_literally(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert_literal(result, "[b]x[/b]")
+
+
+def test_progress_lines_print_story_names_literally(tmp_path: Path) -> None:
+    name = f"[red]x {RED}.md"
+    (tmp_path / name).write_text(STORY, encoding="utf-8")
+    assert run(["apply", name], tmp_path, terminal=False).returncode == 0
+    plain = run(["sync", "--all", "."], tmp_path, terminal=False)
+    assert plain.stderr == "synced 1/1: [red]x \\x1b[31m.md\n"
