@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,16 +12,9 @@ from typer.testing import CliRunner
 
 from storyplan.cli import app
 
+pytestmark = pytest.mark.usefixtures("cli_sandbox")
 runner = CliRunner()
 EXAMPLES = resources.files("storyplan.examples")
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("STORYPLAN_"):
-            monkeypatch.delenv(name)
 
 
 def example(name: str, tmp_path: Path) -> Path:

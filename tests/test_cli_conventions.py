@@ -16,17 +16,10 @@ from typer.testing import CliRunner
 
 from storyplan.cli import app
 
+pytestmark = pytest.mark.usefixtures("cli_sandbox")
 runner = CliRunner()
 EXAMPLES = resources.files("storyplan.examples")
 SMALL = EXAMPLES.joinpath("small.md").read_text(encoding="utf-8")
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("STORYPLAN_"):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -20,11 +20,7 @@ SMALL = resources.files("storyplan.examples").joinpath("small.md").read_text(enc
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("STORYPLAN_"):
-            monkeypatch.delenv(name)
+def _usual_umask(cli_sandbox: None) -> Iterator[None]:
     old = os.umask(0o022)
     yield
     os.umask(old)
