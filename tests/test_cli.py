@@ -106,7 +106,7 @@ def test_a_bad_config_is_one_sentence(tmp_path: Path) -> None:
     (tmp_path / "storyplan.toml").write_text("colour = 'blue'\n", encoding="utf-8")
     result = runner.invoke(app, ["render", str(example("small.md", tmp_path))])
     assert result.exit_code == 2
-    assert "storyplan.toml: unknown setting 'colour'" in result.output
+    assert "storyplan.toml:1: unknown setting 'colour'; valid keys: action, " in result.output
 
 
 def test_plan_lists_changes_and_writes_nothing(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_demo_twice_writes_once_then_says_up_to_date(tmp_path: Path) -> None:
 
 
 def test_task_files_carry_front_matter_for_tools(tmp_path: Path) -> None:
-    from storyplan.adapters.files import split_front_matter
+    from storyplan.adapters.files.tracker import split_front_matter
 
     path = example("login.md", tmp_path)
     assert runner.invoke(app, ["apply", str(path)]).exit_code == 0
@@ -197,20 +197,20 @@ def test_a_reference_storyplan_cannot_read_says_which_forms_it_accepts(ref: str,
 def test_ctrl_c_during_apply_says_how_far_it_got_and_exits_130(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storyplan.adapters.files import FilesTracker
+    from storyplan.adapters.files.tracker import FilesTracker
 
     path = example("login.md", tmp_path)
     total = len(json.loads(runner.invoke(app, ["plan", str(path), "--json"]).output)["changes"])
-    real_apply = FilesTracker.apply
+    real_create = FilesTracker.create_child
     calls = []
 
     def interrupted_on_the_fourth(self: FilesTracker, story: Any, change: Any) -> Any:
         calls.append(change)
         if len(calls) == 4:
             raise KeyboardInterrupt
-        return real_apply(self, story, change)
+        return real_create(self, story, change)
 
-    monkeypatch.setattr(FilesTracker, "apply", interrupted_on_the_fourth)
+    monkeypatch.setattr(FilesTracker, "create_child", interrupted_on_the_fourth)
     result = runner.invoke(app, ["apply", str(path)])
     assert result.exit_code == 130
     assert result.stdout == ""
@@ -218,7 +218,7 @@ def test_ctrl_c_during_apply_says_how_far_it_got_and_exits_130(
         f"storyplan: interrupted after 3 of {total} changes; run apply again to finish"
     )
     assert len(list((tmp_path / "login.tasks").glob("*.md"))) == 3
-    monkeypatch.setattr(FilesTracker, "apply", real_apply)
+    monkeypatch.setattr(FilesTracker, "create_child", real_create)
     assert runner.invoke(app, ["apply", str(path)]).exit_code == 0
     assert len(list((tmp_path / "login.tasks").glob("*.md"))) == 8
     again = runner.invoke(app, ["plan", str(path)])

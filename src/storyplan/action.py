@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Protocol, runtime_checkable
 
 from storyplan.action_event import (
     COMMANDS,
@@ -41,7 +41,8 @@ from storyplan.sync import SyncResult, sync_all, sync_story
 WRITERS = frozenset({"admin", "write"})  # GitHub reports maintain as write, triage as read
 
 
-class ActionTracker(Protocol):
+@runtime_checkable
+class ActionTracker(Tracker, Protocol):
     """What the Action needs from GitHub beyond the Tracker port (GithubTracker has it)."""
 
     def permission(self, project: str, login: str) -> str: ...
@@ -49,8 +50,6 @@ class ActionTracker(Protocol):
     def reply(self, ref: str, body: str) -> str | None: ...
 
     def parent_of(self, ref: str) -> Story | None: ...
-
-    def find_planned(self, project: str, label: str) -> list[str]: ...
 
 
 @dataclass
@@ -61,14 +60,21 @@ class Outcome:
     title: str
     story: str = ""
     plan_url: str = ""
-    created: int = 0
-    updated: int = 0
     headers: tuple[str, ...] = ("action", "target", "detail")
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     text: str = ""  # Markdown under the table
-    counts: dict[str, int] = field(default_factory=dict)  # apply's, by execute.VERBS
+    # apply's, by execute.VERBS; sync counts the plans it updated under "updated"
+    counts: dict[str, int] = field(default_factory=dict)
     annotations: list[tuple[Level, str]] = field(default_factory=list)
     exit_code: int = 0
+
+    @property
+    def created(self) -> int:
+        return self.counts.get("created", 0)
+
+    @property
+    def updated(self) -> int:
+        return self.counts.get("updated", 0)
 
     def outputs(self) -> dict[str, str]:
         return {
@@ -100,10 +106,9 @@ class Runner:
 
     def github(self, ref: Ref) -> tuple[Tracker, ActionTracker]:
         tracker = self.tracker_for(ref)
-        for name in ("permission", "reply", "parent_of", "find_planned"):
-            if not callable(getattr(tracker, name, None)):
-                raise CapabilityError(f"the {tracker.name} tracker cannot serve the GitHub Action")
-        return tracker, cast("ActionTracker", tracker)
+        if not isinstance(tracker, ActionTracker):
+            raise CapabilityError(f"the {tracker.name} tracker cannot serve the GitHub Action")
+        return tracker, tracker
 
     def run(self, decision: Decision) -> Outcome:
         if isinstance(decision, Apply):
@@ -241,8 +246,6 @@ def _report_outcome(report: Report) -> Outcome:
         f"apply {report.story}",
         story=report.story,
         plan_url=plan_url,
-        created=counts["created"],
-        updated=counts["updated"],
         rows=[describe(change) for change in report.changes],
         text="" if report.changes else "Up to date, nothing to change.",
         counts=dict(counts),
@@ -256,7 +259,8 @@ def _sync_outcome(title: str, results: list[SyncResult], did: str = "sync-all") 
         outcome.story = results[0].story
         outcome.plan_url = results[0].plan_url or ""
     for result in results:
-        outcome.updated += result.outcome == "updated"
+        if result.outcome == "updated":
+            outcome.counts["updated"] = outcome.updated + 1
         if result.outcome != "unchanged" or did == "sync":
             outcome.rows.append((result.story, result.outcome, result.detail))
         if result.outcome == "failed":

@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from storyplan.activity import steps
 from storyplan.cli_options import OPTIONS, emit_json, info, out
-from storyplan.errors import CapabilityError, ConfigError
+from storyplan.errors import ConfigError
 
 if TYPE_CHECKING:
-    from storyplan.refs import Ref, TrackerName
+    from storyplan.refs import Ref
+    from storyplan.registry import TrackerName
 
 NEEDS_APPLY_EXIT = 11  # a story's plan or sub-issues differ from what apply would make
 
 
 def scope_of(text: str, default: TrackerName | None) -> tuple[TrackerName, str]:
     """`github:octo/shop`, `files:stories` or a bare project → (tracker, project)."""
-    from storyplan.refs import TRACKERS
+    from storyplan.registry import TRACKERS
 
     prefix, sep, rest = text.partition(":")
     for name in TRACKERS:
@@ -50,10 +51,8 @@ def stories_to_sync(
     for scope in scopes:
         name, project = scope_of(scope, settings.tracker)
         backend = make_tracker(settings, Ref(name, project, ""), base_url=base_url)
-        finder = getattr(backend, "find_planned", None)
-        if finder is None:
-            raise CapabilityError(f"the {name} tracker cannot search for planned stories")
-        stories.extend(parse_ref(f"{name}:{key}") for key in finder(project, settings.labels.story))
+        found = backend.find_planned(project, settings.labels.story)
+        stories.extend(parse_ref(f"{name}:{key}") for key in found)
     return stories
 
 

@@ -13,13 +13,7 @@ from storyplan.config import Settings
 from storyplan.errors import ConfigError
 from storyplan.ports import Tracker
 from storyplan.refs import Ref
-
-ADAPTERS: dict[str, str] = {
-    "files": "storyplan.adapters.files",
-    "github": "storyplan.adapters.github",
-    "gitlab": "storyplan.adapters.gitlab",
-    "jira": "storyplan.adapters.jira",
-}
+from storyplan.registry import REGISTRY
 
 
 class TrackerFactory(Protocol):
@@ -29,7 +23,7 @@ class TrackerFactory(Protocol):
 def make_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
     """The tracker for `ref`, built from its settings section and command-line options."""
     try:
-        module = importlib.import_module(ADAPTERS[ref.tracker])
+        module = importlib.import_module(f"{REGISTRY[ref.tracker].package}.tracker")
     except ModuleNotFoundError as err:
         if err.name and err.name.startswith("storyplan.adapters"):
             raise ConfigError(

@@ -64,7 +64,14 @@ class TemplateError(StoryplanError):
 
 
 class TrackerError(StoryplanError):
+    """`unknown_outcome`: the request may have been carried out (no answer, or a 5xx after it
+    was sent), so a create must be looked for before it is made again."""
+
     exit_code = 5
+
+    def __init__(self, message: str, *, unknown_outcome: bool = False) -> None:
+        super().__init__(message)
+        self.unknown_outcome = unknown_outcome
 
 
 class AuthError(TrackerError):

@@ -10,13 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 from storyplan.errors import ConfigError
-
-TrackerName = Literal["files", "github", "gitlab", "jira"]
-TRACKERS: tuple[TrackerName, ...] = ("files", "github", "gitlab", "jira")
+from storyplan.registry import TRACKERS, TrackerName
 
 _PATH = r"[\w.-]+(?:/[\w.-]+)+"
 _GITHUB_SHORT = re.compile(r"^(?P<project>[\w.-]+/[\w.-]+)#(?P<number>\d+)$")
@@ -134,19 +131,6 @@ def _parse_for(tracker: TrackerName, text: str, raw: str) -> Ref:
         }[tracker]
         raise ConfigError(f"'{raw}' is not a {tracker} story reference; expected {example}")
     return Ref(tracker, match["project"], match["number"])
-
-
-def find_issue_reference(text: str) -> str | None:
-    """The issue reference `text` starts with (`#12`, `o/r#3`, `PROJ-7`, a URL), else None."""
-    head = text.strip().split(maxsplit=1)
-    if not head:
-        return None
-    word = head[0].rstrip(".,;:")
-    if _LOCAL.match(word) or _GITLAB_SHORT.match(word) or _JIRA_KEY.match(word):
-        return word
-    if _from_url(word):
-        return word
-    return None
 
 
 def resolve_issue_reference(reference: str, story: Ref) -> Ref:

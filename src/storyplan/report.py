@@ -25,6 +25,8 @@ from storyplan.ports import (
 )
 from storyplan.sync import OUTCOMES, SyncResult
 
+OBSOLETE = "its task was removed from the story's plan"
+
 
 def describe(change: Change) -> tuple[str, str, str]:
     """(action, target, detail) for one change."""
@@ -47,7 +49,7 @@ def describe(change: Change) -> tuple[str, str, str]:
             (f"{change.blocked_task} no longer waits for {change.blocker_task}"),
         )
     if isinstance(change, MarkObsolete):
-        return "obsolete", f"{change.task_id} ({change.key})", change.reason
+        return "obsolete", f"{change.task_id} ({change.key})", OBSOLETE
     if isinstance(change, CloseChild):
         return "close", f"{change.task_id} ({change.key})", "closed as not planned"
     if isinstance(change, UpsertPlan):

@@ -33,20 +33,28 @@ def build_plan(story: Story, settings: Settings, today: date | None = None) -> P
 
 
 class TrackerRenderer:
-    """Renders plan and task text in a tracker's markup, from storyplan models only."""
+    """Renders plan and task text in a tracker's markup, from storyplan models only. Each
+    text is rendered once a run: the same children give the same plan, a task its body."""
 
     def __init__(self, markup: Markup, settings: Settings) -> None:
         self.renderer = Renderer(markup, settings.templates)
         self.markup = markup
+        self._plans: dict[tuple[object, ...], str] = {}
+        self._tasks: dict[str, str] = {}
 
     def plan_text(self, plan: Plan, children: Mapping[str, Child], *, compact: bool) -> str:
-        links = {task_id: ChildLink(key=c.key, url=c.url) for task_id, c in children.items()}
-        return self.renderer.plan(
-            with_progress(plan, children, self.markup), links, compact=compact
-        )
+        key = (id(plan), compact, tuple(sorted(children.items())))
+        if key not in self._plans:
+            links = {task_id: ChildLink(key=c.key, url=c.url) for task_id, c in children.items()}
+            self._plans[key] = self.renderer.plan(
+                with_progress(plan, children, self.markup), links, compact=compact
+            )
+        return self._plans[key]
 
     def task_text(self, plan: Plan, task: Task) -> str:
-        return self.renderer.task(plan, task)
+        if task.id not in self._tasks:
+            self._tasks[task.id] = self.renderer.task(plan, task)
+        return self._tasks[task.id]
 
 
 @dataclass
@@ -63,21 +71,38 @@ class Prepared:
 
 
 def _desire(
-    plan: Plan, ref: Ref, tracker: Tracker, settings: Settings, prune: bool, compact: bool
+    plan: Plan,
+    ref: Ref,
+    tracker: Tracker,
+    settings: Settings,
+    renderer: TrackerRenderer,
+    *,
+    prune: bool,
+    compact: bool,
 ) -> Desired:
     caps = tracker.capabilities
     return desire(
         plan,
         ref,
-        TrackerRenderer(tracker.markup, settings),
+        renderer,
         markup=tracker.markup,
         title_format=settings.title_format or tracker.title_format or DEFAULT_TITLE,
         task_labels=tuple(settings.labels.task) if caps.labels else (),
         story_label=settings.labels.story if caps.labels else None,
         attach_existing=caps.attach_existing,
+        obsolete_comment=_obsolete_comment(settings.obsolete_comment, ref),
         prune=prune,
         compact=compact,
     )
+
+
+def _obsolete_comment(template: str, ref: Ref) -> str:
+    try:
+        return template.format(story=ref.key)
+    except (KeyError, IndexError, ValueError, AttributeError) as err:
+        raise ConfigError(
+            f"obsolete_comment '{template}' is not valid ({err}); it may use {{story}}"
+        ) from None
 
 
 def canonical_ref(ref: Ref, story: Story) -> Ref:
@@ -107,7 +132,8 @@ def prepare(
     ref = canonical_ref(ref, story)
     plan = build_plan(story, settings, today)
     state = tracker.read_state(story, with_links=not trust_shape)
-    desired = _desire(plan, ref, tracker, settings, prune, compact=False)
+    renderer = TrackerRenderer(tracker.markup, settings)
+    desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=False)
     if trust_shape:
         state = _links_from_shape(tracker, story, state, desired)
     reconciled = reconcile(desired, state)
@@ -118,7 +144,7 @@ def prepare(
         if len(plan_comment_body(state.plan, desired, keys)) > limit:
             # Task detail lives in the sub-issues; the comment keeps every section.
             compact = True
-            desired = _desire(plan, ref, tracker, settings, prune, compact=True)
+            desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=True)
             reconciled = reconcile(desired, state)
     check_limits(tracker.limits, state, desired, reconciled, story)
     notes = disagreements(plan, reconciled.matched)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from storyplan import markers
 from storyplan.config import Settings
 from storyplan.drift import describe_drift
 from storyplan.errors import PlanError, StoryplanError
-from storyplan.execute import execute
+from storyplan.execute import execute, fit_capabilities
 from storyplan.ports import Change, CloseStory, LabelStory, Tracker, UpsertPlan
 from storyplan.progress import FINISHED
 from storyplan.reconcile import Reconciled
@@ -31,10 +31,6 @@ NEEDS_APPLY: tuple[Outcome, ...] = ("needs apply", "not planned")
 def plan_noun(tracker: Tracker) -> str:
     """What the tracker keeps the plan in: "plan comment", or the files tracker's "plan file"."""
     return str(getattr(tracker, "plan_noun", "plan comment"))
-
-
-class Searchable(Protocol):
-    def find_planned(self, project: str, label: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -67,8 +63,9 @@ def sync_story(tracker: Tracker, ref: Ref, settings: Settings, *, dry_run: bool)
         return SyncResult(ref.key, "needs apply", detail, state.plan.url)
     upserts: list[Change] = [c for c in changes if isinstance(c, UpsertPlan)]
     upserts.extend(_when_done(prepared, settings))
+    upserts, notes = fit_capabilities(tracker.capabilities, tracker.name, upserts)
     if not upserts:
-        return SyncResult(ref.key, "unchanged", "", state.plan.url)
+        return SyncResult(ref.key, "unchanged", "; ".join(notes), state.plan.url)
     if dry_run:
         return SyncResult(ref.key, "updated", f"would update the {noun}", state.plan.url)
     only_plan = Reconciled(changes=upserts, matched=prepared.reconciled.matched)

@@ -150,7 +150,7 @@ class FakeGithub(FakeServer):
     """GitHub's REST API for one fake instance: state, auth, rate limits, pagination.
 
     Switches: `sub_issues_enabled`, `dependencies_enabled` (False -> those endpoints 404, as
-    on GitHub Enterprise Server versions without them), `max_sub_issues`,
+    on GitHub Enterprise Server versions without them), `refuse_creates`, `max_sub_issues`,
     `max_sub_issue_depth`, `max_dependencies`; `exhaust_rate_limit()` and
     `secondary_rate_limit()` for throttling; `faults` (from FakeServer) for lost answers.
     """
@@ -205,6 +205,8 @@ class FakeGithub(FakeServer):
         self.spec_checked = 0
         self.spec_seconds = 0.0
         self.crashes: list[str] = []  # exceptions in handlers, answered with 500
+        # Messages the next creates are refused with, as GitHub's 422 `Validation Failed`.
+        self.refuse_creates: list[str] = []
         if self.spec is not None:
             self.hooks.append(self._check_spec)
         self.user(login)
@@ -1141,6 +1143,8 @@ class FakeGithub(FakeServer):
     def _create_issue(self, request: Request) -> Response:
         repo = self._repo_of(request, issues=True)
         data = self._json_object(request)
+        if self.refuse_creates:
+            raise invalid("title", "custom", self.refuse_creates.pop(0))
         title = data.get("title")
         if title is None or title == "":
             raise invalid("title", "missing_field")

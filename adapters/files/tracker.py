@@ -9,29 +9,34 @@ written next to it, and each task is a Markdown file with YAML front matter.
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
 
 from storyplan.config import Settings, section
+from storyplan.dispatch import one_by_one
 from storyplan.errors import CapabilityError, ConfigError, NotFoundError, PlanError, Problem
 from storyplan.localfiles import read_text, write_text
 from storyplan.model import Markup, Story, TaskStatus
 from storyplan.ports import (
     AddLink,
     Applied,
+    AttachChild,
     Capabilities,
     Change,
     Child,
     CloseChild,
+    CloseStory,
     CreateChild,
+    LabelStory,
     Limits,
     Link,
     MarkObsolete,
     PlanComment,
     RemoveLink,
+    Tracker,
     TrackerState,
     UpdateChild,
     UpsertPlan,
@@ -39,12 +44,7 @@ from storyplan.ports import (
 from storyplan.refs import Ref
 from storyplan.taskstatus import read_status
 
-
-class FilesSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    plan_suffix: str = ".plan.md"
-    tasks_suffix: str = ".tasks"
+from .settings import FilesSettings
 
 
 def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
@@ -75,7 +75,7 @@ class FilesTracker:
     name = "files"
     markup: Markup = "markdown"
     limits = Limits()
-    capabilities = Capabilities(labels=False, attach_existing=False)
+    capabilities = Capabilities(labels=False, close_story=False, attach_existing=False)
     title_format = "{title}"
     plan_noun = "plan file"
 
@@ -188,64 +188,83 @@ class FilesTracker:
         child, _ = self._read_task(story, self._child_path(story, key))
         return child.task_id or key
 
-    def apply(self, story: Story, change: Change) -> Applied:
-        if isinstance(change, CreateChild):
-            path = self.tasks_dir(story) / f"{_file_name(change.task_id)}.md"
-            data = {
-                "id": change.task_id,
-                "title": change.title,
-                "depends_on": list(change.depends_on),
-                "status": TaskStatus.OPEN.value,
-                "story": story.ref,
-            }
-            write_text(path, join_front_matter(data, change.body))
-            return Applied(child=self._read_task(story, path)[0])
-        if isinstance(change, UpdateChild):
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        return one_by_one(self, story, changes)
 
-            def update(data: dict[str, Any], body: str) -> str:
-                data["title"] = change.title
+    def create_child(self, story: Story, change: CreateChild) -> Applied:
+        path = self.tasks_dir(story) / f"{_file_name(change.task_id)}.md"
+        data = {
+            "id": change.task_id,
+            "title": change.title,
+            "depends_on": list(change.depends_on),
+            "status": TaskStatus.OPEN.value,
+            "story": story.ref,
+        }
+        write_text(path, join_front_matter(data, change.body))
+        return Applied(change=change, child=self._read_task(story, path)[0])
+
+    def attach_child(self, story: Story, change: AttachChild) -> Applied:
+        raise CapabilityError("the files tracker cannot attach an existing issue")
+
+    def update_child(self, story: Story, change: UpdateChild) -> Applied:
+        def update(data: dict[str, Any], body: str) -> str:
+            data["title"] = change.title
+            if change.revive:
                 data.pop("obsolete", None)
                 data.pop("obsolete_reason", None)
-                return change.body
+            return change.body
 
-            return Applied(child=self._edit(story, change.key, update))
-        if isinstance(change, AddLink | RemoveLink):
-            assert change.blocker is not None
-            assert change.blocked is not None
-            blocker_id = self._task_id(story, change.blocker)
-            adding = isinstance(change, AddLink)
+        return Applied(change=change, child=self._edit(story, change.key, update))
 
-            def link(data: dict[str, Any], body: str) -> str:
-                deps = [str(dep) for dep in data.get("depends_on") or []]
-                if adding and blocker_id not in deps:
-                    deps.append(blocker_id)
-                if not adding:
-                    deps = [dep for dep in deps if dep != blocker_id]
-                data["depends_on"] = deps
-                return body
+    def _link(self, story: Story, change: AddLink | RemoveLink) -> Applied:
+        assert change.blocker is not None
+        assert change.blocked is not None
+        blocker_id = self._task_id(story, change.blocker)
+        adding = isinstance(change, AddLink)
 
-            return Applied(child=self._edit(story, change.blocked, link))
-        if isinstance(change, MarkObsolete):
+        def link(data: dict[str, Any], body: str) -> str:
+            deps = [str(dep) for dep in data.get("depends_on") or []]
+            if adding and blocker_id not in deps:
+                deps.append(blocker_id)
+            if not adding:
+                deps = [dep for dep in deps if dep != blocker_id]
+            data["depends_on"] = deps
+            return body
 
-            def obsolete(data: dict[str, Any], body: str) -> str:
-                data["obsolete"] = True
-                data["obsolete_reason"] = change.reason
-                return body
+        return Applied(change=change, child=self._edit(story, change.blocked, link))
 
-            return Applied(child=self._edit(story, change.key, obsolete))
-        if isinstance(change, CloseChild):
+    def add_link(self, story: Story, change: AddLink) -> Applied:
+        return self._link(story, change)
 
-            def close(data: dict[str, Any], body: str) -> str:
-                data["status"] = TaskStatus.NOT_PLANNED.value
-                return body
+    def remove_link(self, story: Story, change: RemoveLink) -> Applied:
+        return self._link(story, change)
 
-            return Applied(child=self._edit(story, change.key, close))
-        if isinstance(change, UpsertPlan):
-            path = self.plan_path(story)
-            write_text(path, change.body)
-            key = self._key(story, path)
-            return Applied(plan=PlanComment(key=key, body=change.body, url=str(path)))
-        raise CapabilityError(f"the files tracker cannot {change.kind.replace('_', ' ')}")
+    def mark_obsolete(self, story: Story, change: MarkObsolete) -> Applied:
+        def obsolete(data: dict[str, Any], body: str) -> str:
+            data["obsolete"] = True
+            data["obsolete_reason"] = change.comment
+            return body
+
+        return Applied(change=change, child=self._edit(story, change.key, obsolete))
+
+    def close_child(self, story: Story, change: CloseChild) -> Applied:
+        def close(data: dict[str, Any], body: str) -> str:
+            data["status"] = TaskStatus.NOT_PLANNED.value
+            return body
+
+        return Applied(change=change, child=self._edit(story, change.key, close))
+
+    def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
+        path = self.plan_path(story)
+        write_text(path, change.body)
+        key = self._key(story, path)
+        return Applied(change=change, plan=PlanComment(key=key, body=change.body, url=str(path)))
+
+    def label_story(self, story: Story, change: LabelStory) -> Applied:
+        raise CapabilityError("the files tracker has no labels")
+
+    def close_story(self, story: Story, change: CloseStory) -> Applied:
+        raise CapabilityError("the files tracker cannot close a story")
 
 
 def _file_name(task_id: str) -> str:
@@ -270,5 +289,5 @@ def _title_and_body(text: str, markup: Markup, fallback: str) -> tuple[str, str]
     return fallback.replace("-", " ").replace("_", " ").strip().capitalize(), text
 
 
-def create_tracker(settings: Settings, ref: Ref, **options: Any) -> FilesTracker:
+def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
     return FilesTracker(section(settings, FilesSettings, "files"))

@@ -9,9 +9,9 @@ from typing import Any
 
 from storyplan.errors import CapabilityError, NotFoundError
 
-from .jira_api import JiraApi, Json, translate
-from .jira_config import JiraSettings
-from .jira_read import LinkType
+from .client import JiraApi, Json
+from .records import LinkType
+from .settings import JiraSettings
 
 
 class JiraTypes:
@@ -36,8 +36,7 @@ class JiraTypes:
     def subtask(self, project: str) -> str:
         """The id of the project's sub-task type (or of the one `subtask_type` names)."""
         if project not in self._subtasks:
-            with translate(f"read the issue types of {project}", self.api.host, self.api.hint):
-                types = self._issue_types(project)
+            types = self._issue_types(project)
             subtasks = [t for t in types if t.get("subtask")]
             wanted = self.settings.subtask_type
             if wanted is not None:
@@ -57,16 +56,19 @@ class JiraTypes:
     def _issue_types(self, project: str) -> list[Json]:
         """The project's issue types from its create metadata (Cloud, Data Center 8.4+)."""
         types: list[Json] = []
+        what = f"read the issue types of {project}"
         try:
             while True:
                 params = {"startAt": str(len(types)), "maxResults": "100"}
-                page = self.api.get(f"issue/createmeta/{project}/issuetypes", params)
+                page = self.api.get(
+                    f"issue/createmeta/{project}/issuetypes", what=what, params=params
+                )
                 items = page.get("issueTypes") or page.get("values") or []
                 types.extend(items)
                 if not items or len(types) >= int(page.get("total") or 0):
                     return types
         except NotFoundError:  # Data Center before 8.4 has only the old, combined resource
-            meta = self.api.get("issue/createmeta", {"projectKeys": project})
+            meta = self.api.get("issue/createmeta", what=what, params={"projectKeys": project})
             projects = meta.get("projects") or [{}]
             return list(projects[0].get("issuetypes") or [])
 
@@ -74,8 +76,8 @@ class JiraTypes:
         """The link type whose descriptions are `blocks_outward` / `blocks_inward`."""
         if self._blocks is None:
             inward, outward = self.settings.blocks_inward, self.settings.blocks_outward
-            with translate("read the issue link types", self.api.host, self.api.hint):
-                listed = self.api.get("issueLinkType").get("issueLinkTypes") or []
+            read = self.api.get("issueLinkType", what="read the issue link types")
+            listed = read.get("issueLinkTypes") or []
             types = [LinkType.from_json(raw) for raw in listed]
             self._blocks = next((t for t in types if t.means(inward, outward)), None)
             if self._blocks is None:
