@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
 
 from storyplan import __version__
+from storyplan.cli_errors import handles_errors, report_error
 from storyplan.cli_options import (
     OPTIONS,
     BaseUrlOption,
@@ -24,20 +23,12 @@ from storyplan.cli_options import (
     StoryRef,
     TrackerOption,
     emit_json,
-    err,
     info,
     out,
     settings,
     take_options,
 )
-from storyplan.errors import (
-    ConfigError,
-    Interrupted,
-    PlanError,
-    StoryplanError,
-    TrackerError,
-)
-from storyplan.redact import redact
+from storyplan.errors import PlanError
 from storyplan.terminal import literal
 
 app = typer.Typer(
@@ -64,42 +55,7 @@ app = typer.Typer(
 # the help already say what to give.
 typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
 
-P = ParamSpec("P")
-R = TypeVar("R")
 CHANGES_PENDING = 2  # plan --detailed-exitcode, as terraform: 0 nothing, 1 error, 2 changes
-
-
-def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn storyplan's errors into one sentence and an exit code; the only place that does."""
-
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        take_options(kwargs)
-        try:
-            return command(*args, **kwargs)
-        except StoryplanError as error:
-            code = report_error(error)
-            raise typer.Exit(1 if kwargs.get("detailed_exitcode") else code) from None
-        except (typer.Exit, typer.Abort):
-            raise
-        except KeyboardInterrupt:
-            err.print("storyplan: interrupted")
-            raise typer.Exit(130) from None
-        except OSError as error:
-            # The user's disk or network said no: their environment, not a bug.
-            code = report_error(os_error(error))
-            raise typer.Exit(1 if kwargs.get("detailed_exitcode") else code) from None
-        except Exception as error:
-            if OPTIONS.debug:
-                raise
-            # A bug, not bad input: say so briefly; --debug shows the traceback.
-            err.print(
-                f"storyplan: internal error: {type(error).__name__}: {redact(str(error))} "
-                "(run with --debug for the traceback)"
-            )
-            raise typer.Exit(70) from None
-
-    return wrapper
 
 
 def _version(value: bool) -> None:
@@ -417,28 +373,6 @@ def demo(
     print_report(out, _apply(_prepare(str(story), None, "files", None, False)))
 
 
-def os_error(error: OSError) -> TrackerError:
-    from storyplan.localfiles import os_reason
-
-    where = f"{error.filename}: " if error.filename else ""
-    return TrackerError(f"{where}{os_reason(error)}")
-
-
-def report_error(error: StoryplanError) -> int:
-    """Print a storyplan error as one sentence (one per problem) and give its exit code."""
-    if isinstance(error, PlanError) and len(error.problems) > 1:
-        for problem in error.problems:
-            err.print(f"storyplan: error: {redact(str(problem))}")
-    else:
-        label = "" if isinstance(error, Interrupted) else "error: "
-        err.print(f"storyplan: {label}{redact(str(error))}")
-    if OPTIONS.debug and error.__traceback__ is not None:
-        import traceback
-
-        err.print("".join(traceback.format_exception(error)).rstrip())
-    return error.exit_code
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     args = sys.argv[1:] if argv is None else argv
@@ -454,4 +388,4 @@ def run() -> None:
     sys.exit(main())
 
 
-__all__ = ["ConfigError", "app", "main", "run"]
+__all__ = ["app", "main", "run"]
