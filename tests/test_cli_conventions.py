@@ -167,7 +167,7 @@ def test_check_json_lists_each_file_with_its_problems(small: Path, tmp_path: Pat
 
 # -- help ----------------------------------------------------------------------------------
 
-COMMANDS = ["render", "check", "plan", "apply", "sync", "action", "demo"]
+COMMANDS = ["render", "check", "plan", "apply", "sync", "action", "serve", "worker", "demo"]
 
 
 def test_a_bare_storyplan_prints_help_and_exits_0() -> None:

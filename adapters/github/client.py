@@ -10,19 +10,23 @@ tracker needs.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from github import Auth, Github, GithubException
+from github import Auth, Github, GithubException, GithubIntegration
 from github.Issue import Issue
 from github.Repository import Repository
+from pydantic import SecretStr
 
 from storyplan.adapters.shared.settings import Token, redacted_url
 from storyplan.adapters.shared.transport import Failure, Service, read_retry
-from storyplan.errors import NotFoundError
+from storyplan.errors import AuthError, NotFoundError
 from storyplan.refs import parse_ref
 
 from .records import Json, key_of
@@ -228,3 +232,50 @@ class GithubClient:
         what = f"unlink {blocked} as blocked by {key_of(blocker)}"
         with self._boundary(what, DEPENDENCIES):
             self._issue(blocked).remove_blocked_by(self.gh.create_from_raw_data(Issue, blocker))
+
+
+# -- GitHub App authentication (the webhook service's) --------------------------------------
+# The app's id and private key make a JWT; the JWT asks for the installation that covers a
+# repository and for that installation's token (an hour's worth), taken again five minutes
+# before it expires. PyGithub's `GithubIntegration` does the requests; this remembers them.
+REFRESH_BEFORE = timedelta(minutes=5)
+
+
+@dataclass
+class _Token:
+    value: SecretStr
+    expires_at: datetime
+
+
+class AppTokens:
+    """Installation tokens of one GitHub App, by repository, shared by a worker's threads."""
+
+    def __init__(self, app_id: int, private_key: str, base_url: str) -> None:
+        self.integration = GithubIntegration(
+            auth=Auth.AppAuth(app_id, private_key), base_url=base_url
+        )
+        self._installations: dict[str, int] = {}  # owner/repo (lower case) -> installation
+        self._tokens: dict[int, _Token] = {}
+        self._lock = threading.Lock()
+
+    def token_for(self, project: str, now: datetime | None = None) -> SecretStr:
+        owner, _, repo = project.partition("/")
+        key = project.casefold()
+        with self._lock:
+            try:
+                if key not in self._installations:
+                    installation = self.integration.get_repo_installation(owner, repo)
+                    self._installations[key] = installation.id
+                installation_id = self._installations[key]
+                token = self._tokens.get(installation_id)
+                moment = now or datetime.now(UTC)
+                if token is None or token.expires_at - REFRESH_BEFORE <= moment:
+                    granted = self.integration.get_access_token(installation_id)
+                    token = _Token(SecretStr(granted.token), granted.expires_at)
+                    self._tokens[installation_id] = token
+            except GithubException as err:
+                raise AuthError(
+                    f"the GitHub App cannot act on {project} (HTTP {err.status}): is it "
+                    "installed there, and is its private key the current one?"
+                ) from None
+            return token.value

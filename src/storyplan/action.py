@@ -30,6 +30,7 @@ from storyplan.action_event import (
 from storyplan.action_output import Level, Workflow, cell, table
 from storyplan.action_reply import applied_reply, dry_run_reply, failure_reply, refusal, usage
 from storyplan.config import Settings
+from storyplan.decide import SyncStory
 from storyplan.errors import CapabilityError, StoryplanError
 from storyplan.execute import Report
 from storyplan.model import Story
@@ -119,6 +120,10 @@ class Runner:
             return self.command(decision)
         if isinstance(decision, SyncAll):
             return self.sync_everything(decision.project)
+        if isinstance(decision, SyncStory):
+            story = parse_ref(decision.story, "github")
+            result = sync_story(self.tracker_for(story), story, self.settings, dry_run=False)
+            return _sync_outcome(f"sync {story.key}", [result], "sync")
         return Outcome(
             "ignored",
             "nothing to do",
@@ -321,6 +326,8 @@ def _what(decision: Decision) -> str:
         return f"/storyplan {word} on {decision.story} by {decision.login}"
     if isinstance(decision, SyncAll):
         return f"sync every planned story in {decision.project}"
+    if isinstance(decision, SyncStory):
+        return f"sync {decision.story}"
     assert isinstance(decision, Ignore)
     return f"nothing to do: {decision.reason}"
 

@@ -6,7 +6,7 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 
@@ -28,7 +28,7 @@ from storyplan.cli_options import (
     settings,
     take_options,
 )
-from storyplan.errors import PlanError
+from storyplan.cli_run import apply_story, prepare_story, serve_module
 from storyplan.terminal import literal
 
 app = typer.Typer(
@@ -142,37 +142,15 @@ def check(
       storyplan check stories/*.md --json
       cat story.md | storyplan check -
     """
-    from storyplan.cli_check import check_files, checked_json, exit_code
+    from storyplan.cli_check import check_files, checked_json, exit_code, print_checked
 
     results = check_files(story_files, markup, settings(config))
     if json_output:
         emit_json(checked_json(results))
-    for result in results:
-        if result.error is not None and not json_output:
-            report_error(PlanError(result.problems) if result.problems else result.error)
-        elif result.ok and not json_output:
-            out.print(
-                f"{result.file}: ok, {result.tasks} task(s), {result.links} dependency link(s)"
-            )
-            for note in result.notes:
-                out.print(f"note: {note}")
+    else:
+        print_checked(results, report_error)
     if code := exit_code(results):
         raise typer.Exit(code)
-
-
-def _prepare(
-    ref_text: str, config: Path | None, tracker: str | None, base_url: str | None, prune: bool
-) -> Any:
-    from storyplan.compose import make_tracker
-    from storyplan.config import check_base_url
-    from storyplan.refs import parse_ref
-    from storyplan.service import prepare
-
-    loaded = settings(config, tracker=tracker.lower() if tracker else None)
-    base_url = check_base_url(base_url)
-    ref = parse_ref(ref_text, loaded.tracker)
-    backend = make_tracker(loaded, ref, base_url=base_url)
-    return prepare(backend, ref, loaded, prune=prune or loaded.prune)
 
 
 @app.command(short_help="Show what apply would change (a dry run).")
@@ -205,7 +183,7 @@ def plan(
     from storyplan.bodydiff import body_diffs, plan_summary
     from storyplan.report import changes_json, changes_table
 
-    prepared = _prepare(ref, config, tracker, base_url, prune)
+    prepared = prepare_story(ref, config, tracker, base_url, prune)
     changes = prepared.reconciled.changes
     if json_output:
         emit_json(changes_json(prepared.story.ref, changes))
@@ -224,19 +202,6 @@ def plan(
         info.print(f"note: {note}")
     if detailed_exitcode and changes:
         raise typer.Exit(CHANGES_PENDING)
-
-
-def _apply(prepared: Any) -> Any:
-    """Apply with progress on stderr; notes after."""
-    from storyplan.activity import change_steps, steps
-    from storyplan.service import apply as apply_changes
-
-    changes = prepared.reconciled.changes
-    with steps(info, len(changes), quiet=OPTIONS.quiet) as step:
-        report = apply_changes(prepared, change_steps(step, changes))
-    for note in prepared.notes:
-        info.print(f"note: {note}")
-    return report
 
 
 @app.command(short_help="Write the plan, sub-issues and dependency links.")
@@ -266,7 +231,7 @@ def apply(
     """
     from storyplan.report import print_report, report_dict
 
-    report = _apply(_prepare(ref, config, tracker, base_url, prune))
+    report = apply_story(prepare_story(ref, config, tracker, base_url, prune))
     if json_output:
         emit_json(json.dumps(report_dict(report), indent=2))
     else:
@@ -343,6 +308,48 @@ def action(
         raise typer.Exit(code)
 
 
+@app.command(short_help="Receive tracker webhooks; plan and sync from a job queue.")
+@handles_errors
+def serve(
+    config: ConfigOption = None,
+    workers: Annotated[bool, typer.Option(help="Also run workers in this process.")] = True,
+    debug: DebugOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Receive GitHub, GitLab and Jira webhooks and plan and sync stories from a job queue.
+
+    Needs PostgreSQL (DATABASE_URL); see README "Webhook service".
+
+    Examples:
+
+    \b
+      storyplan serve
+      storyplan serve --no-workers
+    """
+    serve_module().run_serve(settings(config), workers=workers)
+
+
+@app.command(short_help="Work the queue that serve fills.")
+@handles_errors
+def worker(
+    config: ConfigOption = None,
+    concurrency: Annotated[
+        int | None, typer.Option(metavar="N", help="Jobs run at once.", min=1)
+    ] = None,
+    debug: DebugOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Work the queue that `storyplan serve` fills; run as many as you need, anywhere.
+
+    Examples:
+
+    \b
+      storyplan worker
+      storyplan worker --concurrency 4
+    """
+    serve_module().run_worker(settings(config), concurrency=concurrency)
+
+
 @app.command(short_help="Plan the bundled example story with the files tracker.")
 @handles_errors
 def demo(
@@ -370,7 +377,7 @@ def demo(
         example = resources.files("storyplan.examples").joinpath("login.md")
         write_text(story, example.read_text(encoding="utf-8"))
         out.print(f"copied the example story to {story}")
-    print_report(out, _apply(_prepare(str(story), None, "files", None, False)))
+    print_report(out, apply_story(prepare_story(str(story), None, "files", None, False)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -386,6 +393,3 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
-
-
-__all__ = ["app", "main", "run"]

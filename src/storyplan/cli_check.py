@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storyplan.cli_options import out
 from storyplan.errors import ConfigError, PlanError, Problem, StoryplanError
 
 STDIN = "-"
@@ -100,6 +102,17 @@ def check_files(names: list[str], markup: str | None, settings: Any) -> list[Che
 def checked_json(results: list[Checked]) -> str:
     files = [result.as_dict() for result in results]
     return json.dumps({"ok": all(r.ok for r in results), "files": files}, indent=2)
+
+
+def print_checked(results: list[Checked], report: Callable[[StoryplanError], object]) -> None:
+    """A line per good file on stdout; every problem of the others through `report`."""
+    for result in results:
+        if result.error is not None:
+            report(PlanError(result.problems) if result.problems else result.error)
+            continue
+        out.print(f"{result.file}: ok, {result.tasks} task(s), {result.links} dependency link(s)")
+        for note in result.notes:
+            out.print(f"note: {note}")
 
 
 def exit_code(results: list[Checked]) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import Any, Protocol
 
+from pydantic import SecretStr
+
 from storyplan.config import Settings
 from storyplan.errors import ConfigError
 from storyplan.ports import Tracker
@@ -32,3 +34,14 @@ def make_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
         raise
     factory: TrackerFactory = module.create_tracker
     return factory(settings, ref, **options)
+
+
+class TokenSource(Protocol):
+    def token_for(self, project: str) -> SecretStr: ...
+
+
+def github_app_tokens(app_id: int, private_key: str, base_url: str) -> TokenSource:
+    """A GitHub App's installation tokens, by repository (the webhook service's)."""
+    module = importlib.import_module("storyplan.adapters.github.client")
+    tokens: TokenSource = module.AppTokens(app_id, private_key, base_url)
+    return tokens

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     github: dict[str, Any] = Field(default_factory=dict)
     gitlab: dict[str, Any] = Field(default_factory=dict)
     jira: dict[str, Any] = Field(default_factory=dict)
+    serve: dict[str, Any] = Field(default_factory=dict)  # checked by storyplan.serve
 
     @classmethod
     def settings_customise_sources(

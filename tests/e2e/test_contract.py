@@ -6,12 +6,13 @@ attached untouched, and `sync --all` finds what apply planned.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from tests.e2e.harness import HARNESSES, REMOTE, Remote, run_cli
-from tests.e2e.stories import diamond, edges, story_text
+from tests.e2e.stories import TaskSpec, diamond, edges, story_text
 
 # Trackers whose harness does not yet play every fault; each leaves as its adapter learns them.
 PENDING: dict[str, str] = {}
@@ -149,3 +150,41 @@ def test_sync_all_finds_the_planned_story(
     out = capsys.readouterr().out
     assert '"checked": 1' in out
     assert remote.writes() == 0
+
+
+@pytest.fixture
+def comment_limit(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Give every tracker the run makes a smaller comment limit, to reach it cheaply."""
+    import storyplan.compose as compose
+
+    def lower(chars: int) -> None:
+        made = compose.make_tracker
+
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            tracker = made(*args, **kwargs)
+            tracker.limits = tracker.limits.model_copy(update={"max_comment_chars": chars})
+            return tracker
+
+        monkeypatch.setattr(compose, "make_tracker", limited)
+
+    return lower
+
+
+def test_a_plan_over_the_comment_limit_is_shortened_and_one_still_over_is_refused(
+    remote: Remote, comment_limit: Callable[[int], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = "Long description. " * 40
+    tasks = [TaskSpec(n, f"Step {n}") for n in range(1, 7)]
+    remote.write_story(story_text(tasks).replace("end to end.", "end to end. " + long))
+    comment_limit(6_000)
+    assert run_cli("apply", remote.ref) == 0
+    (plan,) = remote.plan_bodies()
+    assert len(plan) <= 6_000
+    assert "Long description." not in plan  # task detail lives in the sub-issues
+    assert all("Long description." in held.body for held in remote.children().values())
+    comment_limit(500)
+    remote.write_story(story_text([*tasks, TaskSpec(7, "Step 7", [6])]))
+    remote.mark()
+    assert run_cli("apply", remote.ref) == 3
+    assert "over the tracker's comment limit of 500" in one_line_error(capsys)
+    assert remote.write_attempts() == 0

@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,6 +102,9 @@ class FakeServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.hooks: list[Callable[[Request, Response], None]] = []
+        # Seconds each request takes before it is handled, outside the lock: a tracker's
+        # round trip, so that concurrent clients overlap as they would against the real one.
+        self.latency = 0.0
 
     # -- routes -------------------------------------------------------------------------
     def route(self, method: str, pattern: str, handler: Handler) -> None:
@@ -191,6 +195,8 @@ class FakeServer:
             headers={k.lower(): v for k, v in http.headers.items()},
             body=body,
         )
+        if self.latency:
+            time.sleep(self.latency)
         with self.lock:
             fault = self._take_fault(request.method, request.path)
             if fault is not None and not fault.after:
