@@ -20,7 +20,15 @@ TARGET = {500: 2.0}
 
 
 def chain(count: int) -> str:
-    lines = ["# Long chain", "", "## User Story", "As a team I want a long plan.", "", "## Tasks", ""]
+    lines = [
+        "# Long chain",
+        "",
+        "## User Story",
+        "As a team I want a long plan.",
+        "",
+        "## Tasks",
+        "",
+    ]
     for n in range(1, count + 1):
         lines += [f"### Task {n}: Step {n}", "", f"Build step {n} end to end.", ""]
         if n > 1:
