@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,8 @@ from tests.fakes.base import Fault
 from tests.fakes.fake_github import FakeGithub, assert_spec_clean, github_fake
 
 ENV = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__BASE_URL")
+
+PROGRESS = re.compile(r"^[a-z][a-z -]* \d+/\d+$")  # `creating sub-issues 1/4` on stderr
 
 
 @pytest.fixture
@@ -189,7 +192,9 @@ def test_errors_are_one_sentence_with_their_exit_code(
     got, out, err = run(capsys, "apply", ref)
     assert got == code
     assert message in err
-    assert err.count("\n") == 1  # one sentence, no traceback
+    assert [line for line in err.splitlines() if not PROGRESS.match(line)] == [
+        err.splitlines()[-1]
+    ]  # one sentence (after progress lines), no traceback
     assert "Traceback" not in err
     assert "ghp_wrongwrongwrong" not in out + err
     assert os.environ.get("GITHUB_TOKEN", "") not in ("", *[]) or setup == "no-token"
@@ -270,7 +275,12 @@ def test_sync_trusts_the_recorded_shape_and_reads_no_dependency_lists(
     issue.body = (issue.body or "").replace("Depends on: Task 2, Task 3", "Depends on: Task 2")
     fake.clear_log()
     code, out, _ = run(capsys, "sync", ref, "--json")
-    assert code == 0
-    assert json.loads(out)["stories"][0]["outcome"] == "needs apply"
+    assert code == 11
+    (result,) = json.loads(out)["stories"]
+    assert result["outcome"] == "needs_apply"
+    assert result["detail"] == (
+        f"Task 3's body changed (octo/shop#{number + 3}); "
+        f"Task 4's body changed (octo/shop#{number + 4}); run apply"
+    )
     assert not [e for e in fake.log if "/dependencies/" in e.path]
     assert fake.writes() == []

@@ -211,7 +211,8 @@ def test_task_that_is_an_existing_issue_is_named_by_it() -> None:
 def test_jira_checklists_show_done_and_open_icons() -> None:
     text = Renderer("jira").plan(complete_plan(plans.full_plan()))
     assert "* (/) Migration runs both ways" in text
-    assert "* (x) Tokens are stored hashed (AC1)" in text
+    assert "* ☐ Tokens are stored hashed (AC1)" in text
+    assert "(x)" not in text  # Jira draws it as a red cross
     assert "[ ]" not in text
 
 

@@ -8,8 +8,7 @@ written next to it, and each task is a Markdown file with YAML front matter.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import glob
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import yaml
 from storyplan.config import Settings, section
 from storyplan.dispatch import one_by_one
 from storyplan.errors import CapabilityError, ConfigError, NotFoundError, PlanError, Problem
+from storyplan.localfiles import read_text, write_text
 from storyplan.model import Markup, Story, TaskStatus
 from storyplan.ports import (
     AddLink,
@@ -42,10 +42,9 @@ from storyplan.ports import (
     UpsertPlan,
 )
 from storyplan.refs import Ref
+from storyplan.taskstatus import read_status
 
 from .settings import FilesSettings
-
-STATUSES = {status.value: status for status in TaskStatus}
 
 
 def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
@@ -72,24 +71,13 @@ def join_front_matter(data: dict[str, Any], body: str) -> str:
     return f"---\n{head}---\n{body}"
 
 
-def write_text(path: Path, text: str) -> bool:
-    """Write atomically, and only if the text differs: an unchanged file keeps its mtime."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return True
-
-
 class FilesTracker:
     name = "files"
     markup: Markup = "markdown"
     limits = Limits()
     capabilities = Capabilities(labels=False, close_story=False, attach_existing=False)
     title_format = "{title}"
+    plan_noun = "plan file"
 
     def __init__(self, settings: FilesSettings | None = None) -> None:
         self.settings = settings or FilesSettings()
@@ -119,22 +107,23 @@ class FilesTracker:
             raise NotFoundError(f"{ref}: no such story file")
         if not path.is_file():
             raise ConfigError(f"{ref}: is not a file; give the path of a story file")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise PlanError([Problem("the story file is not UTF-8 text", 0, ref)]) from None
-        except OSError as err:
-            raise NotFoundError(f"{ref}: cannot be read ({err.strerror})") from None
+        return self.story_from_text(read_text(path), ref, path)
+
+    def story_from_text(self, text: str, source: str, path: Path) -> Story:
+        """The story in `text`, read from `source` (a file, or standard input)."""
+        if not text.strip():
+            raise PlanError([Problem("the story is empty", 0, source)])
         markup: Markup = "jira" if path.suffix.lower() in (".jira", ".wiki") else "markdown"
         title, body = _title_and_body(text, markup, path.stem)
         # The story is named by its file name, so the plan reads the same from any directory.
-        return Story(ref=path.name, title=title, body=body, markup=markup, source=ref, url=None)
+        return Story(ref=path.name, title=title, body=body, markup=markup, source=source, url=None)
 
     def _read_task(self, story: Story, path: Path) -> tuple[Child, list[str]]:
         key = self._key(story, path)
-        data, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
+        text = read_text(path)
+        data, body = split_front_matter(text, str(path))
         task_id = data.get("id")
-        status = STATUSES.get(str(data.get("status", "open")).strip().lower(), TaskStatus.OPEN)
+        status = read_status(data.get("status"), text, str(path))
         depends = data.get("depends_on") or []
         if not isinstance(depends, list):
             depends = [depends]
@@ -154,7 +143,7 @@ class FilesTracker:
         plan = None
         if plan_path.exists():
             key = self._key(story, plan_path)
-            body = plan_path.read_text(encoding="utf-8")
+            body = read_text(plan_path)
             plan = PlanComment(key=key, body=body, url=str(plan_path))
         children: list[Child] = []
         depends: dict[str, list[str]] = {}
@@ -181,7 +170,7 @@ class FilesTracker:
         stories = []
         for plan in sorted(root.rglob(f"*{self.settings.plan_suffix}")):
             stem = plan.name[: -len(self.settings.plan_suffix)]
-            for candidate in sorted(plan.parent.glob(f"{stem}.*")):
+            for candidate in sorted(plan.parent.glob(f"{glob.escape(stem)}.*")):
                 if candidate != plan and candidate.suffix in (".md", ".markdown", ".jira", ".txt"):
                     stories.append(str(candidate))
                     break
@@ -190,7 +179,7 @@ class FilesTracker:
     # -- writing ----------------------------------------------------------------------------
     def _edit(self, story: Story, key: str, edit: Any) -> Child:
         path = self._child_path(story, key)
-        data, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
+        data, body = split_front_matter(read_text(path), str(path))
         body = edit(data, body)
         write_text(path, join_front_matter(data, body))
         return self._read_task(story, path)[0]

@@ -3,8 +3,10 @@ for (`action_event.decide`) and does it with the same `prepare`/`apply`/`sync` a
 command line; reports through step outputs, the job summary and annotations.
 
 Safety: commands in comments act only for people with write access to the repository (the
-API is asked, the payload's author_association is not trusted); the token is masked before
-anything is printed; event text is escaped wherever it is shown (`action_output`).
+API is asked, the payload's author_association is not trusted); no token is ever printed,
+not even in an `::add-mask::` line (GitHub masks secrets passed as inputs itself, and a log
+copied by a wrapper or `tee` would keep the line); event text is escaped wherever it is
+shown (`action_output`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from storyplan.report import describe
 from storyplan.sync import SyncResult, sync_all, sync_story
 
 WRITERS = frozenset({"admin", "write"})  # GitHub reports maintain as write, triage as read
-TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__TOKEN")
 
 
 @runtime_checkable
@@ -280,11 +281,6 @@ def _sync_outcome(title: str, results: list[SyncResult], did: str = "sync-all") 
 # -- the run -------------------------------------------------------------------------------
 
 
-def mask_tokens(workflow: Workflow, env: Mapping[str, str]) -> None:
-    for name in TOKEN_VARIABLES:
-        workflow.mask(env.get(name, ""))
-
-
 def run_action(
     env: Mapping[str, str] | None = None,
     load_settings: Callable[[], Settings] = Settings,
@@ -295,7 +291,6 @@ def run_action(
     after it is annotated, so the CLI stays the one place that turns errors into exits."""
     env = os.environ if env is None else env
     workflow = workflow or Workflow(env)
-    mask_tokens(workflow, env)
     try:
         settings = load_settings()
         event = read_event(env)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -223,6 +224,22 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
         _FILE_VALUES.reset(token)
     check_tracker_sections(settings, path if values else None, values)
     return settings
+
+
+def check_base_url(value: str | None) -> str | None:
+    """`--base-url` as given, once it is known to be an http(s) URL with a host."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an unclosed [IPv6 address
+        usable = False
+    if not usable:
+        raise ConfigError(
+            f"--base-url must be an http(s) URL, e.g. https://ghe.example.com/api/v3, not '{value}'"
+        )
+    return value.strip()
 
 
 def section(settings: Settings, model: type[BaseModel], name: str) -> Any:

@@ -10,10 +10,10 @@ reads back and finishes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from storyplan.errors import PlanError, Problem, StoryplanError, TrackerError
+from storyplan.errors import Interrupted, PlanError, Problem, StoryplanError, TrackerError
 from storyplan.model import Story
 from storyplan.ports import (
     AddLink,
@@ -155,8 +155,14 @@ def _resolved(
 
 
 def execute(
-    tracker: Tracker, story: Story, desired: Desired, state: TrackerState, reconciled: Reconciled
+    tracker: Tracker,
+    story: Story,
+    desired: Desired,
+    state: TrackerState,
+    reconciled: Reconciled,
+    on_step: Callable[[Change], None] = lambda change: None,
 ) -> Report:
+    """Make the changes; `on_step` hears of each one as it is made (for progress)."""
     changes, notes = fit_capabilities(tracker.capabilities, tracker.name, reconciled.changes)
     report = Report(story=story.ref, plan=state.plan, notes=notes)
     keys: dict[str, Child] = dict(reconciled.matched)
@@ -166,10 +172,16 @@ def execute(
     try:
         for applied in tracker.apply(story, first) if first else ():
             _record(report, keys, applied)
+            on_step(applied.change)
         second = _resolved(later, keys, state, desired)
         total = len(first) + len(second)
         for applied in tracker.apply(story, second) if second else ():
             _record(report, keys, applied)
+            on_step(applied.change)
+    except KeyboardInterrupt:
+        # The change under way may or may not have been made; the next apply reads back
+        # which and finishes (see "Convergent" in the design).
+        raise Interrupted(len(report.changes), total) from None
     except StoryplanError as err:
         # A change may be made of several requests: one whose answer was lost may have left
         # part of it written, which the next run finishes as surely as a counted change.

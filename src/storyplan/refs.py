@@ -22,6 +22,7 @@ _JIRA_KEY = re.compile(r"^(?P<project>[A-Z][A-Z0-9_]+)-(?P<number>\d+)$")
 _LOCAL = re.compile(r"^#(?P<number>\d+)$")
 _GITLAB_URL = re.compile(rf"^/(?P<project>{_PATH})/-/(?:issues|work_items)/(?P<number>\d+)/?$")
 _GITHUB_URL = re.compile(r"^/(?P<project>[\w.-]+/[\w.-]+)/issues/(?P<number>\d+)/?$")
+_PULL_URL = re.compile(r"^https?://[^/]+/.+/(?:pull|-/merge_requests)/\d+")
 _JIRA_URL = re.compile(r"^(?P<root>.*)/browse/(?P<key>[A-Z][A-Z0-9_]+-\d+)/?$")
 
 FORMS = "a story file path, owner/repo#42, gitlab:group/project#17, jira:SHOP-123, or an issue URL"
@@ -97,9 +98,18 @@ def parse_ref(text: str, default: TrackerName | None = None) -> Ref:
         return _parse_for("gitlab", raw, raw)
     if _JIRA_KEY.match(raw) and not Path(raw).exists():
         return _parse_for("jira", raw, raw)
-    if raw:
-        return Ref("files", raw, "")
-    raise ConfigError(f"an empty story reference was given; expected {FORMS}")
+    if not raw:
+        raise ConfigError(f"an empty story reference was given; expected {FORMS}")
+    if not Path(raw).exists() and ("://" in raw or ("#" in raw and not Path(raw).suffix)):
+        raise ConfigError(f"{_unreadable(raw)}; expected {FORMS}")
+    return Ref("files", raw, "")
+
+
+def _unreadable(raw: str) -> str:
+    """Why a URL or an issue-like text is no story, in a few words."""
+    if _PULL_URL.search(raw):
+        return f"'{raw}' is a pull or merge request, not an issue"
+    return f"'{raw}' is not a story reference storyplan can read"
 
 
 def _parse_for(tracker: TrackerName, text: str, raw: str) -> Ref:

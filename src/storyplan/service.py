@@ -4,8 +4,8 @@ the Action and scheduled runs: fetch, parse, check the graph, read state, reconc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from storyplan import markers
@@ -18,8 +18,8 @@ from storyplan.graph import validate_graph
 from storyplan.model import Markup, Plan, Story, Task
 from storyplan.parse.stories import select_story
 from storyplan.parse.story import empty_message, parse_story
-from storyplan.ports import Child, Link, PlanComment, Tracker, TrackerState
-from storyplan.progress import with_progress
+from storyplan.ports import Change, Child, Link, PlanComment, Tracker, TrackerState
+from storyplan.progress import FINISHED, with_progress
 from storyplan.reconcile import Desired, Reconciled, match_children, plan_comment_body, reconcile
 from storyplan.refs import Ref, parse_ref
 from storyplan.render import ChildLink, Renderer
@@ -78,6 +78,7 @@ class Prepared:
     desired: Desired
     reconciled: Reconciled
     compact: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def _desire(
@@ -159,7 +160,20 @@ def prepare(
             desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=True)
             reconciled = reconcile(desired, state)
     check_limits(tracker.limits, state, desired, reconciled, story)
-    return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact)
+    notes = disagreements(plan, reconciled.matched)
+    return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact, notes)
+
+
+def disagreements(plan: Plan, children: Mapping[str, Child]) -> list[str]:
+    """Tasks ticked in the story whose sub-issue says otherwise: said, never settled silently."""
+    return [
+        f"Task {task.number} is ticked in the story but {child.key} is "
+        f"{child.status.value.replace('_', ' ')}"
+        for task in plan.tasks
+        if task.done
+        and (child := children.get(task.id)) is not None
+        and child.status not in FINISHED
+    ]
 
 
 def recorded_shape(plan: PlanComment | None, markup: Markup) -> str | None:
@@ -187,7 +201,12 @@ def _links_from_shape(
     return state.model_copy(update={"links": links})
 
 
-def apply(prepared: Prepared) -> Report:
+def apply(prepared: Prepared, on_step: Callable[[Change], None] = lambda change: None) -> Report:
     return execute(
-        prepared.tracker, prepared.story, prepared.desired, prepared.state, prepared.reconciled
+        prepared.tracker,
+        prepared.story,
+        prepared.desired,
+        prepared.state,
+        prepared.reconciled,
+        on_step,
     )

@@ -3,7 +3,7 @@ under a context path) modes, against the stateful fake Jira over loopback HTTP.
 
 The shared scenarios speak Markdown: they write stories with `##` headings and `- [ ]`
 items and look for `- [ ]` boxes in the plan. Jira people write wiki markup and Jira shows
-boxes as `(x)` and `(/)`, so this harness writes the story as wiki markup and shows plan
+boxes as `☐` (or `(x)`) and `(/)`, so this harness writes the story as wiki markup and shows plan
 and task bodies with Markdown boxes (and `**bold**` field labels), turning them back when a
 scenario edits a body. That is the only translation; everything else is what the fake holds.
 """
@@ -33,7 +33,7 @@ ENV = (
 ISSUE_POST = r"/rest/api/2/issue$"
 # (Jira, Markdown) notations the scenarios look for: boxes, and bold field labels.
 _NOTATIONS = (
-    (r"^\* \(x\) ", "- [ ] ", r"^- \[ \] ", "* (x) "),
+    (r"^\* (?:\(x\)|☐) ", "- [ ] ", r"^- \[ \] ", "* ☐ "),
     (r"^\* \(/\) ", "- [x] ", r"^- \[[xX]\] ", "* (/) "),
     (r"(?<![*\w])\*([^*\n]+)\*(?=:)", r"**\1**", r"\*\*([^*\n]+)\*\*(?=:)", r"*\1*"),
 )

@@ -10,9 +10,9 @@ from difflib import SequenceMatcher
 
 from storyplan.errors import PlanError, Problem
 
-# Jira has no checkboxes; teams (and storyplan's own Jira plans) tick list items with the (/)
-# and (x) icons, which become Markdown task-list boxes here.
-_ICON_BOX = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)\(([/x])\)(?=\s|$)", re.MULTILINE)
+# Jira has no checkboxes; teams tick list items with the (/) and (x) icons, and storyplan's
+# own Jira plans show (/) and ☐: these become Markdown task-list boxes here.
+_ICON_BOX = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)(\([/x]\)|☐)(?=\s|$)", re.MULTILINE)
 _MARKUP = re.compile(r"^\s*(?:h[1-6]\.\s*|[#*\-]+\s+|\d+\.\s+|bq\.\s*)?")
 
 
@@ -26,7 +26,7 @@ def to_markdown(text: str, source: str) -> tuple[str, Callable[[int], int]]:
         message = f"the Jira markup could not be converted to Markdown ({type(exc).__name__})"
         raise PlanError([Problem(message, 0, source)]) from exc
     converted = _ICON_BOX.sub(
-        lambda m: m.group(1) + ("[x]" if m.group(2) == "/" else "[ ]"), converted
+        lambda m: m.group(1) + ("[x]" if m.group(2) == "(/)" else "[ ]"), converted
     )
     return converted, line_map(text.split("\n"), converted.split("\n"))
 

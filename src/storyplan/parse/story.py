@@ -71,10 +71,10 @@ def parse_story(
     plan.tasks = [draft.task for draft in state.drafts]
     if not plan.tasks:
         plan.notes.append(_no_tasks(state))
-    if state.problems:
-        raise PlanError(state.problems)
     if to_original is not _same:
         _map_lines(plan, to_original)
+    if state.problems:
+        raise PlanError(state.problems, plan=plan)  # the plan lets `check` look further
     return plan
 
 
