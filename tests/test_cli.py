@@ -113,7 +113,7 @@ def test_a_bad_config_is_one_sentence(tmp_path: Path) -> None:
     (tmp_path / "storyplan.toml").write_text("colour = 'blue'\n", encoding="utf-8")
     result = runner.invoke(app, ["render", str(example("small.md", tmp_path))])
     assert result.exit_code == 2
-    assert "storyplan.toml: unknown setting 'colour'" in result.output
+    assert "storyplan.toml:1: unknown setting 'colour'; valid keys: action, " in result.output
 
 
 def test_plan_lists_changes_and_writes_nothing(tmp_path: Path) -> None:
