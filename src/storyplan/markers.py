@@ -93,11 +93,17 @@ def managed(body: str, markup: Markup = "markdown") -> str | None:
     return body[start + len(fl.begin) : end].strip("\n")
 
 
-def compose(existing: str | None, header: str, content: str, markup: Markup = "markdown") -> str:
+def compose(
+    existing: str | None,
+    header: str,
+    content: str,
+    markup: Markup = "markdown",
+    others: tuple[str, ...] = (),
+) -> str:
     """Put `content` in storyplan's part of `existing`, keeping everything else as it was.
 
-    Boxes a person ticked in the old managed part stay ticked when the same item is still
-    there. In Markdown storyplan also records which boxes it ticked itself (from the
+    Boxes a person ticked in the old managed part (or in `others`, copies of it that are
+    about to be removed) stay ticked when the same item is still there. In Markdown storyplan also records which boxes it ticked itself (from the
     sub-issues' states), so a box it ticked is unticked again when, say, a sub-issue is
     reopened, while a person's tick is kept.
     """
@@ -105,8 +111,9 @@ def compose(existing: str | None, header: str, content: str, markup: Markup = "m
     content = neutralise(content, markup)
     old = managed(existing, markup) if existing else None
     own = _ticked_keys(content, markup)
-    if old is not None:
-        content = carry_ticks(old, content, markup, skip=_recorded(old))
+    for before in (old, *(managed(other, markup) for other in others)):
+        if before is not None:  # `others`: copies about to go, whose ticks live on here
+            content = carry_ticks(before, content, markup, skip=_recorded(before))
     if markup == "markdown" and own:
         content = content.rstrip("\n") + "\n" + _record(own)
     block = f"{fl.begin}\n{content.strip(chr(10))}\n{fl.end}"

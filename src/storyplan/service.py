@@ -150,7 +150,7 @@ def prepare(
     limit = tracker.limits.max_comment_chars
     if limit is not None:
         keys = placeholder_keys(desired, reconciled.matched)
-        if len(plan_comment_body(state.plan, desired, keys)) > limit:
+        if len(plan_comment_body(state.plan, desired, keys, state.extra_plans)) > limit:
             # Task detail lives in the sub-issues; the comment keeps every section.
             compact = True
             desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=True)
