@@ -134,7 +134,7 @@ def test_removed_task_is_marked_obsolete_once_and_closed_only_with_prune() -> No
     run(tracker, desired(*DIAMOND))
     fewer = DIAMOND[:3]
     changes = reconcile(desired(*fewer), tracker.read_state(STORY)).changes
-    assert [type(c) for c in changes][:1] == [MarkObsolete]
+    assert [type(c) for c in changes][:3] == [RemoveLink, RemoveLink, MarkObsolete]
     assert not any(isinstance(c, CloseChild) for c in changes)
     run(tracker, desired(*fewer))
     again = reconcile(desired(*fewer, prune=True), tracker.read_state(STORY)).changes
@@ -149,6 +149,32 @@ def test_a_task_that_comes_back_lifts_the_obsolete_mark() -> None:
     changes = reconcile(desired(*DIAMOND), tracker.read_state(STORY)).changes
     update = next(c for c in changes if isinstance(c, UpdateChild))
     assert update.fields == ("revived",)
+
+
+def test_a_removed_task_s_links_go_in_both_directions() -> None:
+    tracker = MemoryTracker(STORY)
+    run(tracker, desired(*DIAMOND))
+    middle = (DIAMOND[0], DIAMOND[2], want("T4", "D", ("T3",)))  # T2 removed, T4 no longer after it
+    changes = reconcile(desired(*middle), tracker.read_state(STORY)).changes
+    removals = [(c.blocker_task, c.blocked_task) for c in changes if isinstance(c, RemoveLink)]
+    assert sorted(removals) == [("T1", "T2"), ("T2", "T4")]
+    assert [type(c) for c in changes] == [RemoveLink, RemoveLink, MarkObsolete, UpsertPlan]
+    run(tracker, desired(*middle))
+    t2 = next(c.key for c in tracker.children.values() if c.task_id == "T2")
+    assert not [link for link in tracker.links if t2 in link]
+    assert run(tracker, desired(*middle)) == []
+
+
+def test_an_existing_issue_whose_body_names_a_task_is_not_taken_for_it() -> None:
+    tracker = MemoryTracker(STORY)
+    tracker.add_existing("o/r#7", "Someone's issue")
+    wanted = desired(want("T1", "A"), want("T2", "ignored", existing="o/r#7"))
+    run(tracker, wanted)
+    # Its body carries T1's marker, and it is older than T1's own child.
+    forged = tracker.children.pop("o/r#7").model_copy(update={"task_id": "T1"})
+    tracker.children = {"o/r#7": forged, **tracker.children}
+    assert run(tracker, wanted) == []
+    assert tracker.children["o/r#7"].title == "Someone's issue"
 
 
 def test_existing_issue_is_attached_as_it_is_and_never_edited() -> None:

@@ -64,10 +64,12 @@ class Reconciled:
 
 
 def match_children(desired: Desired, state: TrackerState) -> dict[str, Child]:
-    """Each task's child: by the task id in its marker, or by the existing issue it names."""
+    """Each task's child: by the task id in its marker, or by the existing issue it names.
+    An issue the story names as existing is that task's only, whatever marker its body holds."""
+    existing = {want.existing for want in desired.children if want.existing is not None}
     by_task: dict[str, Child] = {}
     for one in state.children:  # oldest first: the oldest child of a task is its child
-        if one.task_id is not None:
+        if one.task_id is not None and one.key not in existing:
             by_task.setdefault(one.task_id, one)
     by_key = {c.key: c for c in state.children}
     matched: dict[str, Child] = {}
@@ -174,12 +176,28 @@ def _link_changes(
     desired: Desired, state: TrackerState, matched: Mapping[str, Child]
 ) -> list[Change]:
     task_of = {child.key: task_id for task_id, child in matched.items()}
+    # Children no task keeps (a removed task's, a duplicate): every link between them and
+    # the story's other children goes, in both directions.
+    stale: dict[str, str] = {}
+    for child in state.children:
+        if child.task_id is not None and child.key not in task_of:
+            stale[child.key] = child.task_id
     wanted = {(dep, want.task_id) for want in desired.children for dep in want.depends_on}
     have: dict[tuple[str, str], tuple[str, str]] = {}
+    removals: list[Change] = []
     for link in state.links:
         if link.blocker in task_of and link.blocked in task_of:
             have[(task_of[link.blocker], task_of[link.blocked])] = (link.blocker, link.blocked)
-    removals: list[Change] = [
+        elif {link.blocker, link.blocked} <= task_of.keys() | stale.keys():
+            removals.append(
+                RemoveLink(
+                    blocker_task=task_of.get(link.blocker) or stale[link.blocker],
+                    blocked_task=task_of.get(link.blocked) or stale[link.blocked],
+                    blocker=link.blocker,
+                    blocked=link.blocked,
+                )
+            )
+    removals += [
         RemoveLink(blocker_task=a, blocked_task=b, blocker=keys[0], blocked=keys[1])
         for (a, b), keys in sorted(have.items())
         if (a, b) not in wanted
