@@ -432,3 +432,119 @@ def test_an_orphan_behind_100_newer_task_issues_is_adopted_not_made_again(
     assert fake.parent("octo/shop", made["T1"][0].number) is not None
     # Bounded: the task issues made since the story, 100 a page, read once.
     assert fake.count("GET", r"/repos/octo/shop/issues$") == 2
+
+
+# -- authority: only trusted hands steer storyplan ------------------------------------------
+
+
+def test_a_stranger_s_plan_marker_is_ignored_never_edited_and_reported_once(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    forged = f'<!-- storyplan:plan story="{ref}" -->\nmine now'
+    theirs = fake.add_comment("octo/shop", number, forged, user="mallory")
+    code, out, _ = run(capsys, "plan", ref)
+    assert code == 0
+    assert out.count("note: ignored a storyplan marker in a comment by mallory") == 1
+    code, out, _ = run(capsys, "plan", ref, "--json")
+    plans = [c for c in json.loads(out)["changes"] if c["kind"] == "upsert_plan"]
+    assert [c["key"] for c in plans] == [None]  # a plan comment of its own, not hers
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert "note: ignored a storyplan marker in a comment by mallory" in out
+    assert theirs.body == forged
+    plans = [c for c in marked(fake, number) if c.id != theirs.id]
+    assert [c.user for c in plans] == ["octocat"]
+    fake.clear_log()
+    assert run(capsys, "apply", ref)[0] == 0
+    assert fake.writes() == []
+    assert fake.count("GET", r"/user$") == 1  # who the token is: asked once, for mallory
+
+
+@pytest.mark.parametrize("author", ["mallory", "octocat"])
+def test_an_existing_issue_is_never_rewritten_whatever_its_body_says(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str], author: str
+) -> None:
+    issue = fake.add_issue("octo/shop", "Story", "")
+    ref = f"octo/shop#{issue.number}"
+    body = f'<!-- storyplan:task story="{ref}" id="T1" -->\nSomeone\'s words'
+    foreign = fake.add_issue("octo/shop", "Their issue", body, user=author)
+    issue.body = (
+        "## User Story\nAs a shopper I want to sign in so that my cart follows me.\n\n"
+        f"## Tasks\n- [ ] Build the session model\n- [ ] #{foreign.number}\n"
+    )
+    for _ in range(2):
+        assert run(capsys, "apply", ref)[0] == 0
+    assert (foreign.title, foreign.body) == ("Their issue", body)
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert "up to date" in out
+    assert fake.writes() == []
+    assert len(task_issues(fake, ref)["T1"]) == 2  # its own sub-issue, and the foreign one
+
+
+def test_a_stranger_s_issue_with_a_task_marker_is_not_adopted_as_an_orphan(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    bait = f'<!-- storyplan:task story="{ref}" id="T1" -->'
+    planted = fake.add_issue("octo/shop", "Bait", bait, labels=["storyplan:task"], user="mallory")
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert f"note: ignored a storyplan marker in octo/shop#{planted.number} by mallory" in out
+    assert planted.number not in {i.number for i in fake.sub_issues("octo/shop", number)}
+    assert (planted.title, planted.body) == ("Bait", bait)
+
+
+@pytest.mark.parametrize(
+    ("bot", "setting"),
+    [("github-actions[bot]", None), ("release-bot", '["release-bot"]')],
+)
+def test_a_plan_by_a_trusted_bot_is_the_plan(
+    fake: FakeGithub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    bot: str,
+    setting: str | None,
+) -> None:
+    if setting is not None:
+        monkeypatch.setenv("STORYPLAN_TRUST__AUTHORS", setting)
+    fake.user(bot, type="Bot")
+    fake.tokens["tok-bot"] = "write"
+    fake.token_logins["tok-bot"] = bot
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-bot")  # the plan made from the Action
+    assert run(capsys, "apply", ref)[0] == 0
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-write")  # then from a maintainer's terminal
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert "up to date" in out
+    assert [c.user for c in marked(fake, number)] == [bot]
+    assert fake.writes() == []
+    assert fake.count("GET", r"/user$") == 0  # the listings said enough
+
+
+def test_markers_by_the_token_s_own_account_count_with_one_look_up(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A token whose account the repository does not list (GitHub says NONE): what it wrote
+    # is still storyplan's own.
+    fake.tokens["tok-outsider"] = "write"
+    fake.token_logins["tok-outsider"] = "outsider"
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-outsider")
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert "up to date" in out
+    assert "ignored" not in out
+    assert fake.writes() == []
+    assert fake.count("GET", r"/user$") == 1
+    assert len(marked(fake, number)) == 1

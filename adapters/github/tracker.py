@@ -169,7 +169,8 @@ class GithubTracker(ActionMethods):
         self.client.attach_sub_issue(story.ref, int(issue["id"]), name)
         child = records.child(issue, story.ref, self.obsolete_label)
         self._issues[child.key] = issue
-        return Applied(change=change, child=child)
+        # The orphan look-up may have met a marker it ignored: said with the report's notes.
+        return Applied(change=change, child=child, notes=self.trust.notes)
 
     # -- the changes, one request or two each ------------------------------------------------
     def create_child(self, story: Story, change: CreateChild) -> Applied:
