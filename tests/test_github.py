@@ -371,6 +371,31 @@ def test_a_second_plan_comment_is_deleted_and_its_ticks_kept(
     assert "- [x] A registered shopper can sign in" in first.body
 
 
+def test_a_removed_middle_task_loses_its_links_in_both_directions(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = diamond(4)
+    ref = story(fake, tasks)
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    removed = next(i for i in fake.sub_issues("octo/shop", number) if "Task 2:" in i.title)
+    fewer = [tasks[0], tasks[2], TaskSpec(4, "Sign-in endpoint", [3])]
+    fake.issue("octo/shop", number).body = story_text(fewer)
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["unlinked"], data["obsolete"], data["created"]) == (2, 1, 0)
+    assert fake.blocked_by("octo/shop", removed.number) == []
+    assert fake.blocking("octo/shop", removed.number) == []
+    assert sub_issue_edges(fake, number) - {("T1", "T2"), ("T2", "T4")} == edges(fewer)
+    assert "storyplan:obsolete" in removed.labels
+    assert fake.count("DELETE", r"/dependencies/blocked_by/") == 2
+    fake.clear_log()
+    assert run(capsys, "apply", ref)[0] == 0
+    assert fake.writes() == []
+
+
 # -- canonical names --------------------------------------------------------------------
 
 
