@@ -174,16 +174,29 @@ def _link_changes(
     desired: Desired, state: TrackerState, matched: Mapping[str, Child]
 ) -> list[Change]:
     task_of = {child.key: task_id for task_id, child in matched.items()}
+    # A child no task keeps (its task was removed, or it is a duplicate) keeps no link, in
+    # either direction; it is named by its task where it has one.
+    stray = {c.key: c.task_id or c.key for c in state.children if c.key not in task_of}
     wanted = {(dep, want.task_id) for want in desired.children for dep in want.depends_on}
     have: dict[tuple[str, str], tuple[str, str]] = {}
+    dropped: list[Change] = []
     for link in state.links:
         if link.blocker in task_of and link.blocked in task_of:
             have[(task_of[link.blocker], task_of[link.blocked])] = (link.blocker, link.blocked)
+        elif {link.blocker, link.blocked} <= task_of.keys() | stray.keys():
+            a = task_of.get(link.blocker) or stray[link.blocker]
+            b = task_of.get(link.blocked) or stray[link.blocked]
+            dropped.append(
+                RemoveLink(
+                    blocker_task=a, blocked_task=b, blocker=link.blocker, blocked=link.blocked
+                )
+            )
     removals: list[Change] = [
         RemoveLink(blocker_task=a, blocked_task=b, blocker=keys[0], blocked=keys[1])
         for (a, b), keys in sorted(have.items())
         if (a, b) not in wanted
     ]
+    removals.extend(dropped)
     additions: list[Change] = []
     for want in desired.children:
         for dep in want.depends_on:
