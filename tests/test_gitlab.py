@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import gitlab
 import pytest
 from gql.transport.exceptions import TransportQueryError
 
+from storyplan import markers
 from storyplan.adapters.gitlab.blocked_by import blocked_by, with_blocked_by
 from storyplan.adapters.gitlab.client import failure
 from storyplan.adapters.gitlab.settings import GitlabSettings
@@ -198,8 +202,9 @@ def test_issues_mode_relates_one_issue_per_task_to_the_story(
     assert run(capsys, "apply", ref(issue))[0] == 0
     assert writes(fake) == []
     # The story, its notes and its links (which list the children with their blocking counts),
-    # then the links of each child that blocks another.
-    assert len(fake.log) == 3 + len({blocker for blocker, _ in edges(tasks)})
+    # the token's user (whose markers count), then the links of each child that blocks another.
+    assert len(fake.log) == 4 + len({blocker for blocker, _ in edges(tasks)})
+    assert fake.count("GET", r"/user$") == 1
 
 
 # -- self-managed, nested paths, names ---------------------------------------------------------
@@ -433,3 +438,79 @@ def test_a_plan_too_long_in_full_is_shortened_not_half_written(
     assert len(plans[0].body) <= 1_000_000
     assert "Long description." not in plans[0].body
     assert "Long description." in (fake.children(issue)[0].description or "")
+
+
+# -- convergence: runs that raced ------------------------------------------------------------
+def task_of(issue: Issue) -> str:
+    mark = markers.read_identity(issue.description or "", "task")
+    assert mark is not None
+    return mark["id"]
+
+
+def kept_children(fake: FakeGitlab, story_issue: Issue, children: str) -> list[Issue]:
+    """The story's children as GitLab holds them: child tasks, or issues related to it."""
+    if children == "tasks":
+        return fake.children(story_issue)
+    ids = {lk.source_id ^ lk.target_id ^ story_issue.id for lk in fake.issue_links(story_issue)}
+    return [fake.work_item(i) for i in ids]
+
+
+def plan_notes(fake: FakeGitlab, story_issue: Issue) -> list[str]:
+    return [n.body for n in fake.issue_notes(story_issue) if "storyplan:plan" in n.body]
+
+
+def apply_together(issue: Issue, runs: int) -> None:
+    """`runs` CLI processes started at once; the fake holds their first writes until every
+    one has come, so each has read the story as new."""
+    cli = str(Path(sys.executable).with_name("storyplan"))
+    procs = [
+        subprocess.Popen(
+            [cli, "apply", ref(issue)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(runs)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+
+
+@pytest.mark.parametrize("children", ["tasks", "issues"])
+@pytest.mark.parametrize("runs", [2, 3])
+def test_concurrent_applies_of_a_new_story_are_healed_by_the_next_apply(
+    fake: FakeGitlab,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    runs: int,
+    children: str,
+) -> None:
+    monkeypatch.setenv("STORYPLAN_GITLAB__CHILDREN", children)
+    tasks = diamond(5)
+    issue = story(fake, tasks)
+    fake.hold_first_writes = runs
+    apply_together(issue, runs)
+    made = tasks_of(fake, issue)
+    assert (len(plan_notes(fake, issue)), len(made)) == (runs, runs * len(tasks))  # they raced
+
+    code, out, err = run(capsys, "apply", ref(issue), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["duplicates_closed"], report["plans_deleted"]) == ((runs - 1) * 5, runs - 1)
+    assert len(plan_notes(fake, issue)) == 1
+    kept = kept_children(fake, issue, children)
+    assert sorted(task_of(child) for child in kept) == [f"T{n}" for n in range(1, 6)]
+    oldest = {task_of(i): i for i in sorted(made, key=lambda i: i.id, reverse=True)}
+    assert {child.id for child in kept} == {i.id for i in oldest.values()}
+    assert all(c.state == "opened" and "storyplan:obsolete" not in c.labels for c in kept)
+    by_task = {task_of(child): child.iid for child in kept}
+    want = {(by_task[a], by_task[b]) for a, b in edges(tasks)}
+    kept_iids = set(by_task.values())
+    assert {pair for pair in blocks(fake) if set(pair) & kept_iids} == want
+    for duplicate in (i for i in made if i.id not in {c.id for c in kept}):
+        assert duplicate.state == "closed"
+        assert "storyplan:obsolete" in duplicate.labels
+        notes = [n.body for n in fake.issue_notes(duplicate)]
+        assert f"Duplicate of #{by_task[task_of(duplicate)]}" in notes
+
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, "up to date" in out, writes(fake)) == (0, True, [])
