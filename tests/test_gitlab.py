@@ -514,3 +514,122 @@ def test_concurrent_applies_of_a_new_story_are_healed_by_the_next_apply(
     fake.clear_log()
     code, out, _ = run(capsys, "apply", ref(issue))
     assert (code, "up to date" in out, writes(fake)) == (0, True, [])
+
+
+# -- canonical names --------------------------------------------------------------------------
+def test_the_story_in_another_letter_case_or_as_a_url_makes_no_new_writes(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake, diamond(4))
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    plan = plan_notes(fake, issue)[0]
+    assert f'story="{PROJECT}#{issue.iid}"' in plan
+    forms = (
+        f"gitlab:{PROJECT.upper()}#{issue.iid}",
+        f"gitlab:Acme-Corp/Platform.Team/Shop-API.v2#{issue.iid}",
+        f"{fake.url}/{PROJECT.upper()}/-/issues/{issue.iid}",
+    )
+    for form in forms:
+        fake.clear_log()
+        code, out, err = run(capsys, "apply", form)
+        assert code == 0, err
+        assert "up to date" in out, form
+        assert writes(fake) == [], form
+    assert len(plan_notes(fake, issue)) == 1
+    assert len(tasks_of(fake, issue)) == 4
+
+
+# -- orphans ----------------------------------------------------------------------------------
+def test_an_orphan_behind_a_hundred_newer_task_issues_is_found_by_its_marker(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYPLAN_GITLAB__CHILDREN", "issues")
+    monkeypatch.setenv("STORYPLAN_GITLAB__RETRIES", "0")
+    tasks = diamond(3)
+    issue = story(fake, tasks)
+    fake.lose_creates = 1  # T1's issue is made, its answer lost...
+    lookup = Fault("GET", r"/issues$", status=502, after=False, times=1, skip=1)
+    fake.faults.append(lookup)  # ...and the look-up for it after the loss fails too
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code != 0
+    assert "look for the issues made for" in err
+    fake.faults.clear()
+    (orphan,) = tasks_of(fake, issue)
+    for n in range(120):  # other stories' tasks, all newer than the orphan
+        marker = markers.identity("task", story=f"{PROJECT}#{1000 + n}", id="T1")
+        fake.add_issue(PROJECT, f"Other {n}", description=marker, labels=["storyplan:task"])
+    fake.clear_log()
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    mine = [i for i in tasks_of(fake, issue) if i.title.startswith(f"#{issue.iid} ")]
+    assert len({task_of(i) for i in mine}) == len(mine) == len(tasks)  # one issue a task
+    assert orphan.id in {lk.source_id ^ lk.target_id ^ issue.id for lk in fake.issue_links(issue)}
+    assert fake.count("POST", r"/issues$") == len(tasks) - 1  # all but the orphan's task
+    assert fake.count("GET", r"/issues$") == 1  # one search, whatever came since
+
+
+# -- authority --------------------------------------------------------------------------------
+def test_a_strangers_plan_marker_is_ignored_and_said_once(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake, diamond(3))
+    forged = markers.identity("plan", story=f"{PROJECT}#{issue.iid}") + "\nmine now"
+    fake.add_member(PROJECT, "mallory", 10)  # a Guest: may comment, may not write
+    theirs = fake.add_note(issue, forged, author="mallory")
+    code, out, _ = run(capsys, "plan", ref(issue))
+    assert code == 0
+    assert out.count("ignored a storyplan marker in a comment by mallory") == 1
+    code, out, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert out.count("ignored a storyplan marker in a comment by mallory") == 1
+    assert theirs.body == forged  # never edited
+    assert [n.author_id for n in fake.issue_notes(issue)].count(fake.user["id"]) == 1
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, "up to date" in out, writes(fake)) == (0, True, [])
+    # The token's user and a stranger were asked about once each, in one run.
+    assert (fake.count("GET", r"/user$"), fake.count("GET", r"/members/all/\d+$")) == (1, 1)
+
+
+def test_a_developers_plan_counts_and_a_trusted_login_needs_no_question(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue = story(fake, diamond(3))
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    (plan,) = [n for n in fake.issue_notes(issue) if "storyplan:plan" in n.body]
+    fake.add_member(PROJECT, "dana", 30)  # a Developer, who ran storyplan from her terminal
+    with fake.lock:
+        plan.author_id = fake.user_id("dana")
+    fake.clear_log()
+    code, out, _ = run(capsys, "plan", ref(issue))
+    assert (code, "up to date" in out, "ignored" in out) == (0, True, False)
+    monkeypatch.setenv("STORYPLAN_TRUST__AUTHORS", '["ci-bot"]')
+    with fake.lock:
+        plan.author_id = fake.user_id("ci-bot")  # no member at all, but named in [trust]
+    fake.clear_log()
+    code, out, _ = run(capsys, "plan", ref(issue))
+    assert (code, "up to date" in out, "ignored" in out) == (0, True, False)
+    assert fake.count("GET", r"/members/all/\d+$") == 0
+
+
+def test_an_existing_issue_with_a_strangers_task_marker_is_never_rewritten(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake, text="## User Story\nAs a shopper I want to sign in.\n")
+    forged = markers.identity("task", story=f"{PROJECT}#{issue.iid}", id="T1")
+    foreign = fake.add_issue(PROJECT, "Audit log", description=f"{forged}\nMine.", author="mallory")
+    with fake.lock:
+        issue.description = (
+            "## User Story\nAs a shopper I want to sign in so that my cart follows me.\n\n"
+            f"## Tasks\n- [ ] Build the session model\n- [ ] #{foreign.iid}\n"
+            "- [ ] Test it, after Task 1 and Task 2\n"
+        )
+    for _ in range(2):
+        code, out, err = run(capsys, "apply", ref(issue))
+        assert code == 0, err
+        assert (foreign.title, foreign.description) == ("Audit log", f"{forged}\nMine.")
+    assert "ignored a storyplan marker in issue" in out
+    assert sorted(task_of(child) for child in fake.children(issue)) == ["T1", "T3"]
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, writes(fake)) == (0, [])
