@@ -633,3 +633,29 @@ def test_an_existing_issue_with_a_strangers_task_marker_is_never_rewritten(
     fake.clear_log()
     code, out, _ = run(capsys, "apply", ref(issue))
     assert (code, writes(fake)) == (0, [])
+
+
+# -- removal ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("free", [False, True], ids=["blocks", "free-tier"])
+def test_a_removed_task_loses_its_links_in_both_directions(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], free: bool
+) -> None:
+    fake.blocking_links_available = not free
+    tasks = diamond(5)  # T3 waits for T1 and blocks T4
+    issue = story(fake, tasks)
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    three = next(t for t in fake.children(issue) if "Task 3:" in t.title)
+    assert fake.issue_links(three) != []
+    kept = [t for t in tasks if t.number != 3]
+    kept[2] = TaskSpec(4, "Sign-in endpoint", [2])
+    with fake.lock:
+        issue.description = story_text(kept)
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert fake.issue_links(three) == []
+    assert "storyplan:obsolete" in three.labels
+    four = next(t for t in fake.children(issue) if "Task 4:" in t.title)
+    assert f"#{three.iid}" not in (four.description or "")
+    fake.clear_log()
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    assert writes(fake) == []
