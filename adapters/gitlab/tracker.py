@@ -1,7 +1,8 @@
 """GitLab as a storyplan tracker: the plan is one note found by its hidden marker, tasks are
 child Task work items of the story (or, by config, issues related to it), dependencies are
 `blocks` links (`dependencies` has the Free-tier fallback). A create whose answer is lost is
-looked for by its marker before anything is created again.
+looked for by its marker before anything is created again; a marker counts only when a
+trusted author wrote it (`trust`).
 """
 
 from __future__ import annotations
@@ -130,9 +131,8 @@ class GitlabTracker:
     def read_plans(self, story: Story, issue: IssueRecord) -> list[PlanComment]:
         """Every plan note for the story by a trusted author, oldest first."""
         plans = []
-        for note in plan_notes(
-            self.client.notes(issue, f"read the notes of {story.ref}"), story.ref
-        ):
+        notes = self.client.notes(issue, f"read the notes of {story.ref}")
+        for note in plan_notes(notes, story.ref):
             if self.trust.trusted(note.author, issue.project):
                 plans.append(plan_comment(issue, note.id, note.body))
             else:
