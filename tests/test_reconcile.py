@@ -134,12 +134,28 @@ def test_removed_task_is_marked_obsolete_once_and_closed_only_with_prune() -> No
     run(tracker, desired(*DIAMOND))
     fewer = DIAMOND[:3]
     changes = reconcile(desired(*fewer), tracker.read_state(STORY)).changes
+    # Its links go first (both of T4's blockers), then the mark.
     assert [type(c) for c in changes][:3] == [RemoveLink, RemoveLink, MarkObsolete]
     assert not any(isinstance(c, CloseChild) for c in changes)
     run(tracker, desired(*fewer))
     again = reconcile(desired(*fewer, prune=True), tracker.read_state(STORY)).changes
     assert [type(c) for c in again] == [CloseChild]
     assert len(tracker.children) == 4  # never deleted
+
+
+def test_a_removed_task_loses_its_links_in_both_directions_once() -> None:
+    tracker = MemoryTracker(STORY)
+    run(tracker, desired(*DIAMOND))
+    three = next(c.key for c in tracker.children.values() if c.task_id == "T3")
+    assert any(three in link for link in tracker.links)
+    # T3 removed and T4 no longer waits for it: both of T3's links go.
+    fewer = (DIAMOND[0], DIAMOND[1], want("T4", "D", ("T2",)))
+    changes = reconcile(desired(*fewer), tracker.read_state(STORY)).changes
+    removed = {(c.blocker_task, c.blocked_task) for c in changes if isinstance(c, RemoveLink)}
+    assert removed == {("T1", "T3"), ("T3", "T4")}
+    run(tracker, desired(*fewer))
+    assert not any(three in link for link in tracker.links)
+    assert run(tracker, desired(*fewer)) == []
 
 
 def test_a_task_that_comes_back_lifts_the_obsolete_mark() -> None:

@@ -193,7 +193,11 @@ def keyed_boxes(text: str, markup: Markup = "markdown") -> list[tuple[str, str, 
         elif match := pattern.match(line):
             where = " / ".join(title for _, title in path)
             result.append(
-                (f"{where} / {item_key(match['text'])}", match["text"], match["mark"] not in open_marks)
+                (
+                    f"{where} / {item_key(match['text'])}",
+                    match["text"],
+                    match["mark"] not in open_marks,
+                )
             )
     return result
 
