@@ -19,6 +19,7 @@ from storyplan.ports import (
     LabelStory,
     Limits,
     MarkObsolete,
+    PlanComment,
     RemoveLink,
     UpdateChild,
     UpsertPlan,
@@ -226,3 +227,30 @@ def test_a_report_without_a_plan_comment_reads_as_json() -> None:
     data = report_dict(Report(story="o/r#1"))
     assert data["plan"] is None
     assert data["up_to_date"] is True
+
+
+def test_runs_that_raced_are_healed_to_one_child_a_task_and_one_plan() -> None:
+    tracker = MemoryTracker(STORY)
+    wanted = desired(want("T1", "One"), want("T2", "Two", ("T1",)))
+    run(tracker, wanted)
+    first = dict(tracker.children)
+    # A second run raced the first: it made its own children and plan comment.
+    twin = MemoryTracker(STORY)
+    run(twin, wanted)
+    for key, child in twin.children.items():
+        tracker.children[key.replace("#1", "#9")] = child.model_copy(
+            update={"key": key.replace("#1", "#9")}
+        )
+    assert tracker.plan is not None
+    ticked = tracker.plan.body.replace("- [ ] T2 Two", "- [x] T2 Two")
+    tracker.extra_plans.append(PlanComment(key="c2", body=ticked))
+    assert len(tracker.children) == 4
+
+    kinds = run(tracker, wanted)
+    assert kinds.count("close_duplicate") == 2
+    assert kinds.count("delete_plan") == 1
+    kept = {c.task_id: c.key for c in tracker.children.values() if not c.obsolete}
+    assert kept == {c.task_id: c.key for c in first.values()}
+    assert tracker.extra_plans == []
+    assert "- [x] T2 Two" in tracker.plan.body  # the person's tick in the twin plan lives on
+    assert run(tracker, wanted) == []
