@@ -242,6 +242,8 @@ def plan(
         out.print(changes_table(prepared.story.ref, changes))
     if prepared.compact and not json_output:
         out.print("note: the plan is over the tracker's comment limit; task detail is shortened")
+    for note in () if json_output else prepared.state.notes:
+        out.print(f"note: {note}", markup=False)
 
 
 @app.command()

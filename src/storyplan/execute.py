@@ -161,7 +161,7 @@ def execute(
     tracker: Tracker, story: Story, desired: Desired, state: TrackerState, reconciled: Reconciled
 ) -> Report:
     changes, notes = fit_capabilities(tracker.capabilities, tracker.name, reconciled.changes)
-    report = Report(story=story.ref, plan=state.plan, notes=notes)
+    report = Report(story=story.ref, plan=state.plan, notes=[*state.notes, *notes])
     keys: dict[str, Child] = dict(reconciled.matched)
     first = [c for c in changes if isinstance(c, CHILD_CHANGES)]
     later = [c for c in changes if not isinstance(c, CHILD_CHANGES)]

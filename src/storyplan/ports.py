@@ -58,6 +58,9 @@ class TrackerState(Frozen):
     children: tuple[Child, ...] = ()
     links: tuple[Link, ...] = ()
     story_labels: tuple[str, ...] = ()
+    # What the person running storyplan should hear about what was read: a storyplan marker
+    # in text by an author it does not trust, which it ignored (said once a run).
+    notes: tuple[str, ...] = ()
 
 
 class Limits(Frozen):

@@ -117,6 +117,8 @@ def print_report(console: Console, report: Report) -> None:
         console.print(f"{report.story}: up to date, nothing to change.")
         if data["plan"]:
             console.print(f"plan: {data['plan']}")
+        for note in report.notes:
+            console.print(f"note: {note}", markup=False)
         return
     names = (
         "created",
