@@ -103,9 +103,10 @@ def compose(
     """Put `content` in storyplan's part of `existing`, keeping everything else as it was.
 
     Boxes a person ticked in the old managed part (or in `others`, copies of it that are
-    about to be removed) stay ticked when the same item is still there. In Markdown storyplan also records which boxes it ticked itself (from the
-    sub-issues' states), so a box it ticked is unticked again when, say, a sub-issue is
-    reopened, while a person's tick is kept.
+    about to be removed) stay ticked when the same item is still there. In Markdown
+    storyplan also records which boxes it ticked itself (from the sub-issues' states), so a
+    box it ticked is unticked again when, say, a sub-issue is reopened, while a person's
+    tick is kept.
     """
     fl = flavour(markup)
     content = neutralise(content, markup)
