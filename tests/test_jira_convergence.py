@@ -295,3 +295,26 @@ def test_a_plan_by_an_author_in_trust_authors_is_the_plan(
     code, out, _ = run(capsys, "plan", issue.key)
     assert "ignored a storyplan marker" in out  # without the setting, the bot is a stranger
     assert fake.count("GET", r"/myself$") == 0  # the answers' headers named the account
+
+
+def test_an_existing_issue_is_never_rewritten_whatever_its_property_says(
+    fake: FakeJira, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = fake.add_issue("Sign in", issuetype="Story")
+    foreign = fake.add_issue("Their issue", description="Kept as it is.")
+    foreign.properties["storyplan"] = {"story": issue.key, "storyId": issue.id, "task": "T1"}
+    issue.description = f"h2. Tasks\n* Build the session model\n* {foreign.key}\n"
+    assert run(capsys, "apply", issue.key)[0] == 0
+    (own,) = fake.children(issue.key)
+    del fake.issues[own.id]  # a person deleted T1's sub-task: the property must not take over
+    for _ in range(2):
+        code, _, err = run(capsys, "apply", issue.key)
+        assert code == 0, err
+    assert (foreign.summary, foreign.description) == ("Their issue", "Kept as it is.")
+    assert (foreign.labels, foreign.status_id, foreign.comments) == ([], "10000", [])
+    assert links_named(fake, foreign, "Duplicate") == []
+    assert [i.summary for i in fake.children(issue.key)] == ["Task 1: Build the session model"]
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", issue.key)
+    assert "up to date" in out
+    assert fake.writes() == []
