@@ -71,7 +71,7 @@ def test_applies_that_raced_are_healed_by_the_next_apply(
     tasks = diamond(4)
     issue = story(fake, tasks)
     # Every run has read the story's empty state before any of them creates anything.
-    fake.hold("POST", ISSUE_POST, runs)
+    fake.hold("POST", ISSUE_POST, runs, timeout=90)  # generous: the machine may be busy
     codes: list[int] = []
     racers = [
         threading.Thread(target=lambda: codes.append(main(["apply", issue.key])))
@@ -80,7 +80,7 @@ def test_applies_that_raced_are_healed_by_the_next_apply(
     for racer in racers:
         racer.start()
     for racer in racers:
-        racer.join(60)
+        racer.join(120)
     capsys.readouterr()
     assert codes == [0] * runs
     assert len(plans_on(issue)) == runs  # the race happened: one plan comment a run

@@ -93,7 +93,7 @@ class JiraHarness:
         for issue in self.fake.children(self.story.key):
             mark = issue.properties.get(PROPERTY) or {}
             if mark.get("story") == self.story.key and mark.get("task"):
-                found[str(mark["task"])] = issue
+                found.setdefault(str(mark["task"]), issue)  # the oldest: the one a task keeps
         return found
 
     def children(self) -> dict[str, Held]:
