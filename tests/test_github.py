@@ -477,15 +477,15 @@ def test_a_stranger_s_plan_marker_is_ignored_never_edited_and_reported_once(
     number = int(ref.split("#")[1])
     forged = f'<!-- storyplan:plan story="{ref}" -->\nmine now'
     theirs = fake.add_comment("octo/shop", number, forged, user="mallory")
-    code, out, _ = run(capsys, "plan", ref)
+    code, out, err = run(capsys, "plan", ref)
     assert code == 0
-    assert out.count("note: ignored a storyplan marker in a comment by mallory") == 1
+    assert (out + err).count("note: ignored a storyplan marker in a comment by mallory") == 1
     code, out, _ = run(capsys, "plan", ref, "--json")
     plans = [c for c in json.loads(out)["changes"] if c["kind"] == "upsert_plan"]
     assert [c["key"] for c in plans] == [None]  # a plan comment of its own, not hers
-    code, out, _ = run(capsys, "apply", ref)
+    code, out, err = run(capsys, "apply", ref)
     assert code == 0
-    assert "note: ignored a storyplan marker in a comment by mallory" in out
+    assert "note: ignored a storyplan marker in a comment by mallory" in out + err
     assert theirs.body == forged
     plans = [c for c in marked(fake, number) if c.id != theirs.id]
     assert [c.user for c in plans] == ["octocat"]
@@ -525,9 +525,9 @@ def test_a_stranger_s_issue_with_a_task_marker_is_not_adopted_as_an_orphan(
     number = int(ref.split("#")[1])
     bait = f'<!-- storyplan:task story="{ref}" id="T1" -->'
     planted = fake.add_issue("octo/shop", "Bait", bait, labels=["storyplan:task"], user="mallory")
-    code, out, _ = run(capsys, "apply", ref)
+    code, out, err = run(capsys, "apply", ref)
     assert code == 0
-    assert f"note: ignored a storyplan marker in octo/shop#{planted.number} by mallory" in out
+    assert f"note: ignored a storyplan marker in octo/shop#{planted.number} by mallory" in out + err
     assert planted.number not in {i.number for i in fake.sub_issues("octo/shop", number)}
     assert (planted.title, planted.body) == ("Bait", bait)
 

@@ -595,12 +595,12 @@ def test_a_strangers_plan_marker_is_ignored_and_said_once(
     forged = markers.identity("plan", story=f"{PROJECT}#{issue.iid}") + "\nmine now"
     fake.add_member(PROJECT, "mallory", 10)  # a Guest: may comment, may not write
     theirs = fake.add_note(issue, forged, author="mallory")
-    code, out, _ = run(capsys, "plan", ref(issue))
+    code, out, err = run(capsys, "plan", ref(issue))
     assert code == 0
-    assert out.count("ignored a storyplan marker in a comment by mallory") == 1
+    assert (out + err).count("ignored a storyplan marker in a comment by mallory") == 1
     code, out, err = run(capsys, "apply", ref(issue))
     assert code == 0, err
-    assert out.count("ignored a storyplan marker in a comment by mallory") == 1
+    assert (out + err).count("ignored a storyplan marker in a comment by mallory") == 1
     assert theirs.body == forged  # never edited
     assert [n.author_id for n in fake.issue_notes(issue)].count(fake.user["id"]) == 1
     fake.clear_log()
@@ -647,7 +647,7 @@ def test_an_existing_issue_with_a_strangers_task_marker_is_never_rewritten(
         code, out, err = run(capsys, "apply", ref(issue))
         assert code == 0, err
         assert (foreign.title, foreign.description) == ("Audit log", f"{forged}\nMine.")
-    assert "ignored a storyplan marker in issue" in out
+    assert "ignored a storyplan marker in issue" in out + err
     assert sorted(task_of(child) for child in fake.children(issue)) == ["T1", "T3"]
     fake.clear_log()
     code, out, _ = run(capsys, "apply", ref(issue))

@@ -153,9 +153,9 @@ def test_a_second_plan_comment_is_deleted_and_its_ticks_kept(
     issue = story(fake, TWO)
     assert run(capsys, "apply", issue.key)[0] == 0
     (first,) = [c for c in issue.comments if is_plan(c.body)]
-    hand = "* (x) A registered shopper can sign in"
+    hand = "* ☐ A registered shopper can sign in"
     assert hand in first.body
-    copy = fake.add_comment(issue.key, first.body.replace(hand, "* (/)" + hand[5:]))
+    copy = fake.add_comment(issue.key, first.body.replace(hand, "* (/)" + hand[3:]))
     issue.properties["storyplan"]["plan"] = copy.id  # the run that made it recorded it last
     code, out, _ = run(capsys, "plan", issue.key)
     assert code == 0
@@ -257,12 +257,14 @@ def test_a_stranger_s_plan_anchor_is_ignored_never_edited_and_reported_once(
     bait = f"{{anchor:storyplan-plan story={issue.key}}}\n{{anchor:storyplan-begin}}\nmine"
     planted = fake.add_comment(issue.key, bait + "\n{anchor:storyplan-end}", author=mallory)
     planted_body = planted.body
-    code, out, _ = run(capsys, "plan", issue.key)
+    code, out, err = run(capsys, "plan", issue.key)
     assert code == 0
-    assert out.count(f"ignored a storyplan marker in a comment on {issue.key} by Mallory") == 1
-    code, out, _ = run(capsys, "apply", issue.key)
+    assert (out + err).count(
+        f"ignored a storyplan marker in a comment on {issue.key} by Mallory"
+    ) == 1
+    code, out, err = run(capsys, "apply", issue.key)
     assert code == 0
-    assert "ignored a storyplan marker" in out
+    assert "ignored a storyplan marker" in out + err
     assert planted.body == planted_body
     plans = [c for c in issue.comments if is_plan(c.body)]
     assert [c.author.name for c in plans] == ["mallory", "alice"]
@@ -292,8 +294,8 @@ def test_a_plan_by_an_author_in_trust_authors_is_the_plan(
     assert "ignored" not in out
     assert [c.author.name for c in issue.comments if is_plan(c.body)] == ["release-bot"]
     monkeypatch.delenv("STORYPLAN_TRUST__AUTHORS")
-    code, out, _ = run(capsys, "plan", issue.key)
-    assert "ignored a storyplan marker" in out  # without the setting, the bot is a stranger
+    code, out, err = run(capsys, "plan", issue.key)
+    assert "ignored a storyplan marker" in out + err  # without the setting, the bot is a stranger
     assert fake.count("GET", r"/myself$") == 0  # the answers' headers named the account
 
 
