@@ -410,6 +410,20 @@ def test_a_command_from_an_outsider_gets_one_polite_reply_and_nothing_else(
     assert run.outputs["action"] == "refused"
 
 
+@pytest.mark.parametrize(
+    "body", ["/\u017ftoryplan apply", "/storyplan\u00a0apply", "/storyplan\u2003apply"]
+)
+def test_a_lookalike_command_from_a_maintainer_is_no_command(
+    fake: FakeGithub, action: Action, capsys: pytest.CaptureFixture[str], body: str
+) -> None:
+    story = fake.add_issue("octo/shop", "Sign in", story_text(diamond(4)))
+    fake.set_role("mona", "maintain")
+    run = action("issue_comment", comment(story, body, "mona"), capsys)
+    assert run.code == 0, run.err
+    assert fake.log == []
+    assert run.outputs["action"] == "ignored"
+
+
 def test_a_refused_command_can_be_ignored_silently(
     fake: FakeGithub,
     action: Action,
