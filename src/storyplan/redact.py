@@ -1,21 +1,73 @@
-"""Keeps secrets out of anything storyplan prints: every message passes through `redact`."""
+"""Keeps secrets out of anything storyplan prints: every message and traceback passes through
+`redact`, which masks the run's secret values, passwords in URLs, credential headers and
+token query parameters, whatever a server or library echoed back.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from urllib.parse import unquote
 
 SECRET_NAME = re.compile(r"(TOKEN|PASSWORD|SECRET|_PAT)$|^JIRA_PAT$")
 MASK = "***"
+MIN_SECRET = 4  # shorter values would mask ordinary words; they are still masked in URLs
+
+# `scheme://user:password@host`: the password, up to the `@` that ends the credentials.
+URL_CREDENTIALS = re.compile(
+    r"(?P<head>\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?P<password>[^/\s@]*)@", re.I
+)
+# `Authorization: token …`, `"PRIVATE-TOKEN": "…"`, `'cookie': '…'` as text, JSON or repr.
+HEADER = re.compile(
+    r"""(?P<head>["']?\b(?:proxy-)?(?:authorization|private-token|job-token|deploy-token"""
+    r"""|cookie|set-cookie|x-api-key|x-auth-token)["']?\s*[:=]\s*(?P<quote>["']?))"""
+    r"""(?P<value>[^"'\r\n]*)""",
+    re.I,
+)
+QUERY_TOKEN = re.compile(
+    r"(?P<head>[?&](?:private_token|access_token|job_token|token|password)=)[^&#\s\"']+", re.I
+)
+_REMEMBERED: set[str] = set()
+
+
+def remember_url(url: str | None) -> None:
+    """Treat the password in `url` (a --base-url, say) as a secret of this run."""
+    if url:
+        _REMEMBERED.update(_url_passwords(url))
+
+
+def _url_passwords(text: str) -> list[str]:
+    found: list[str] = []
+    for match in URL_CREDENTIALS.finditer(text):
+        password = match["password"]
+        found.extend(p for p in {password, unquote(password)} if len(p) >= MIN_SECRET)
+    return found
 
 
 def secret_values() -> list[str]:
-    """Values of environment variables that hold secrets, longest first."""
-    values = {v for k, v in os.environ.items() if SECRET_NAME.search(k) and len(v) >= 4}
+    """The secrets of this run, longest first: the values of environment variables named
+    like secrets, passwords in any variable's URL, and those remembered."""
+    values = {v for k, v in os.environ.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET}
+    for value in os.environ.values():
+        if "@" in value:
+            values.update(_url_passwords(value))
+    values |= _REMEMBERED
     return sorted(values, key=len, reverse=True)
 
 
 def redact(text: str) -> str:
+    text = URL_CREDENTIALS.sub(lambda m: f"{m['head']}{MASK}@", text)
+    text = HEADER.sub(lambda m: f"{m['head']}{MASK}", text)
+    text = QUERY_TOKEN.sub(lambda m: f"{m['head']}{MASK}", text)
     for value in secret_values():
         text = text.replace(value, MASK)
     return text
+
+
+def held_secret(text: str) -> str | None:
+    """The name of the variable whose secret `text` holds (or "a secret"), None if none."""
+    for value in secret_values():
+        if value in text:
+            names = [k for k, v in os.environ.items() if v == value and SECRET_NAME.search(k)]
+            return names[0] if names else "a password of this run"
+    return None
