@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -65,7 +66,8 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise
         except Exception as error:
             if OPTIONS.debug:
-                raise
+                print_traceback(error)
+                raise typer.Exit(70) from None
             # A bug, not bad input: say so briefly; --debug shows the traceback.
             err.print(
                 f"storyplan: internal error: {type(error).__name__}: {redact(str(error))} "
@@ -411,8 +413,15 @@ def report_error(error: StoryplanError) -> int:
     else:
         err.print(f"storyplan: error: {redact(str(error))}", markup=False)
     if OPTIONS.debug:
-        err.print_exception()
+        print_traceback(error)
     return error.exit_code
+
+
+def print_traceback(error: BaseException) -> None:
+    """The traceback of `error` and the errors it came from, redacted like every message:
+    a library's exception may hold the request headers or a URL with its password."""
+    text = "".join(traceback.format_exception(error))
+    err.print(redact(text), markup=False, end="")
 
 
 def main(argv: list[str] | None = None) -> int:
