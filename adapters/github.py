@@ -290,7 +290,8 @@ class GithubTracker:
         return any(sub.id == issue.id for sub in self._story(story).get_sub_issues())
 
     def _create(self, story: Story, change: CreateChild) -> Issue.Issue:
-        orphan = self._recent_children(story).get(change.task_id)
+        with translate(f"look for the sub-issue of task {change.task_id}", self.host):
+            orphan = self._recent_children(story).get(change.task_id)
         if orphan is not None:
             return orphan  # made by a run whose answer was lost; adopt it
         ref = parse_ref(story.ref, "github")

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyplan.model import Markup, Story, TaskStatus
+from storyplan.model import Markup, Story, TaskStatus, Text
 
 
 class Frozen(BaseModel):
@@ -23,17 +23,17 @@ class Child(Frozen):
 
     key: str
     task_id: str | None  # None: attached as an existing issue, it carries no marker
-    title: str
-    body: str = ""
+    title: Text
+    body: Text = ""
     url: str | None = None
     status: TaskStatus = TaskStatus.OPEN
     obsolete: bool = False
-    labels: tuple[str, ...] = ()
+    labels: tuple[Text, ...] = ()
 
 
 class PlanComment(Frozen):
     key: str
-    body: str
+    body: Text
     url: str | None = None
 
 
@@ -50,7 +50,7 @@ class TrackerState(Frozen):
     plan: PlanComment | None = None
     children: tuple[Child, ...] = ()
     links: tuple[Link, ...] = ()
-    story_labels: tuple[str, ...] = ()
+    story_labels: tuple[Text, ...] = ()
 
 
 class Limits(Frozen):
