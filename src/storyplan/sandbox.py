@@ -8,13 +8,10 @@ from __future__ import annotations
 import functools
 import os
 import re
-import signal
 import stat
 import string
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
+from storyplan.budget import OutOfTime, time_budget
 from storyplan.errors import TemplateError
 
 MAX_TEMPLATE_BYTES = 256 * 1024  # one template file
@@ -247,34 +245,14 @@ def render_limited(template: jinja2.Template, context: dict[str, Any]) -> str:
     parts: list[str] = []
     size = 0
     try:
-        with _alarm(MAX_SECONDS):
+        with time_budget(MAX_SECONDS):
             for chunk in template.generate(context):
                 size += len(chunk)
                 _check_length(size, "the output")
                 env.tick()
                 parts.append(chunk)
+    except OutOfTime:
+        raise LimitError(f"rendering took longer than {MAX_SECONDS:g} s") from None
     finally:
         env.deadline = float("inf")
     return "".join(parts)
-
-
-@contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
-    """Interrupt pure-Python loops that make no call the sandbox sees (main thread only;
-    elsewhere the checks on every call and chunk of output hold the time)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield
-        return
-
-    def on_alarm(signum: int, frame: object) -> None:
-        raise LimitError(f"rendering took longer than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -8,7 +8,10 @@ import re
 from collections.abc import Callable
 from difflib import SequenceMatcher
 
+from storyplan.budget import OutOfTime, time_budget
 from storyplan.errors import PlanError, Problem
+
+CONVERT_SECONDS = 15.0  # generous: the converter takes about 0.2 s a KB, Jira allows 32 KB
 
 # Jira has no checkboxes; teams (and storyplan's own Jira plans) tick list items with the (/)
 # and (x) icons, which become Markdown task-list boxes here.
@@ -21,7 +24,16 @@ def to_markdown(text: str, source: str) -> tuple[str, Callable[[int], int]]:
         # jira2markdown (with pyparsing) costs ~50 ms to import: only Jira stories pay it.
         from jira2markdown import convert
 
-        converted = convert(text)
+        # Its grammar backtracks: some shapes (thousands of `[`) take minutes. A story past
+        # the budget is unreadable, and a run over many stories goes on with the next.
+        with time_budget(CONVERT_SECONDS):
+            converted = convert(text)
+    except OutOfTime:
+        message = (
+            f"the Jira markup could not be read within {CONVERT_SECONDS:g} s "
+            "(deeply nested or unbalanced markup); simplify or shorten it"
+        )
+        raise PlanError([Problem(message, 0, source)]) from None
     except Exception as exc:  # a third-party parser failing on odd input is the story's problem
         message = f"the Jira markup could not be converted to Markdown ({type(exc).__name__})"
         raise PlanError([Problem(message, 0, source)]) from exc

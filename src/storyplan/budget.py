@@ -1,0 +1,51 @@
+"""A time budget for work that storyplan cannot bound by its input alone (a user's template,
+a third-party markup converter): past the budget the work is interrupted, so one hostile
+story or template cannot stall a run or the stories after it.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+
+class OutOfTime(BaseException):
+    """Raised inside the budgeted work when its time is up. A BaseException, so that a
+    library's `except Exception` cannot swallow it; `time_budget`'s caller catches it."""
+
+
+def _in_finaliser(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block with `OutOfTime` after `seconds` (a real-time timer, so in the
+    main thread only; elsewhere the block runs unbounded, and callers add their own checks)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        if _in_finaliser(frame):
+            # Python would print and drop an exception raised in `__del__`: try again soon.
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
+        raise OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
