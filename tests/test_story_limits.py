@@ -6,7 +6,6 @@ unreadable, and `sync --all` goes on with the other stories. Through the real CL
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -26,13 +25,11 @@ def test_a_story_over_the_size_limit_is_refused_with_one_sentence(
     story = tmp_path / "huge.md"
     text = story_text(diamond(2))
     story.write_text(text + "\n" + "a" * (MAX_STORY_BYTES - len(text)) + "\n", encoding="utf-8")
-    started = time.monotonic()
     code = main(["check", str(story)])
     out, err = capsys.readouterr()
     assert code == 3, out + err
     (line,) = err.strip().splitlines()
     assert f"{story}: the story is {MAX_STORY_BYTES + 2:,} bytes, over the 256 KB" in line
-    assert time.monotonic() - started < 5
 
 
 def test_a_story_at_the_size_limit_is_read(
@@ -53,16 +50,13 @@ def test_jira_markup_over_the_time_budget_is_reported_as_unreadable(
     with jira_harness("cloud") as harness:
         with harness.fake.lock:
             harness.story.description = HOSTILE_JIRA
-        started = time.monotonic()
         code = main([command, harness.ref])
-        elapsed = time.monotonic() - started
         harness.mark()
         assert harness.writes() == 0
     out, err = capsys.readouterr()
     assert code == 3, out + err
     (line,) = err.strip().splitlines()
     assert "the Jira markup could not be read within 0.5 s" in line
-    assert elapsed < 10
 
 
 def test_sync_all_reports_the_unreadable_story_and_syncs_the_others(

@@ -6,7 +6,6 @@ is checked against the run's secrets. Each case runs `storyplan apply` against t
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,9 +135,7 @@ def test_a_template_past_the_time_limit_fails_with_one_sentence(
 ) -> None:
     monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.5)
     plan_template(source + "\n")
-    started = time.monotonic()
     refused(github, capsys, "rendering took longer than 0.5 s")
-    assert time.monotonic() - started < 10
 
 
 def test_a_plan_that_would_carry_the_token_is_never_written(

@@ -27,8 +27,9 @@ def _in_finaliser(frame: FrameType | None) -> bool:
 
 @contextmanager
 def time_budget(seconds: float) -> Iterator[None]:
-    """Interrupt the block with `OutOfTime` after `seconds` (a real-time timer, so in the
-    main thread only; elsewhere the block runs unbounded, and callers add their own checks)."""
+    """Interrupt the block with `OutOfTime` after `seconds` of this process's CPU time, so a
+    busy machine does not shorten the budget. A signal timer, so in the main thread only;
+    elsewhere the block runs unbounded, and callers add their own checks."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(
         signal, "setitimer"
     ):
@@ -38,14 +39,14 @@ def time_budget(seconds: float) -> Iterator[None]:
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         if _in_finaliser(frame):
             # Python would print and drop an exception raised in `__del__`: try again soon.
-            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0.01)
             return
         raise OutOfTime
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGVTALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)

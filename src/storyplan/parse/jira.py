@@ -11,7 +11,7 @@ from difflib import SequenceMatcher
 from storyplan.budget import OutOfTime, time_budget
 from storyplan.errors import PlanError, Problem
 
-CONVERT_SECONDS = 15.0  # generous: the converter takes about 0.2 s a KB, Jira allows 32 KB
+CONVERT_SECONDS = 15.0  # CPU seconds; the converter takes about 0.3 s a KB, Jira allows 32 KB
 
 # Jira has no checkboxes; teams (and storyplan's own Jira plans) tick list items with the (/)
 # and (x) icons, which become Markdown task-list boxes here.
