@@ -121,6 +121,37 @@ def test_a_password_in_a_base_url_is_never_printed(
         assert secret not in printed
 
 
+# Where each tracker reads the story itself (not the search that finds planned stories).
+STORY_READ = {
+    "github": r"^/repos/octo/shop/issues/\d+$",
+    "jira-cloud": r"/rest/api/\d+/issue/SHOP-1$",
+    "jira-dc": r"/rest/api/\d+/issue/SHOP-1$",
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("tracker", STORY_READ)
+def test_sync_all_prints_no_secret_for_a_story_that_failed(
+    tracker: str, mode: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with echoing(tracker) as harness:
+        assert main(["apply", harness.ref]) == 0
+        url = os.environ[URL_VARIABLE[tracker]]
+        os.environ[URL_VARIABLE[tracker]] = url.replace("//", f"//mona:{PASSWORD}@", 1)
+        harness.fake.faults.append(  # type: ignore[attr-defined]
+            Fault("GET", STORY_READ[tracker], status=404, after=False, times=999)
+        )
+        scope = "github:octo/shop" if tracker == "github" else "jira:SHOP"
+        capsys.readouterr()
+        code, printed = run(mode, "sync", "--all", scope, capsys=capsys)
+        held = secrets()
+        os.environ[URL_VARIABLE[tracker]] = url
+    assert code == 1, printed
+    assert "failed" in printed
+    for secret in held:
+        assert secret not in printed
+
+
 def test_the_files_tracker_prints_no_secret_on_any_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

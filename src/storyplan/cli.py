@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import wraps
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TextIO, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -37,8 +37,42 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class RedactedStream:
+    """Standard output or error with secrets masked in whatever is written: the one place all
+    command output passes, so no table, JSON document or message can show a secret."""
+
+    def __init__(self, stream: Callable[[], TextIO]) -> None:
+        self._stream = stream  # looked up on each write: tests and rich swap sys.stdout
+
+    def write(self, text: str) -> int:
+        self._stream().write(redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream().flush()
+
+    def isatty(self) -> bool:
+        return self._stream().isatty()
+
+    def fileno(self) -> int:
+        return self._stream().fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream(), "encoding", None) or "utf-8"
+
+
+def _stdout() -> TextIO:
+    return sys.stdout
+
+
+def _stderr() -> TextIO:
+    return sys.stderr
+
+
+out = Console(file=cast("TextIO", RedactedStream(_stdout)), highlight=False, soft_wrap=True)
+err = Console(file=cast("TextIO", RedactedStream(_stderr)), highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -170,7 +204,7 @@ def render(
         out.print_json(plan.model_dump_json(), indent=2)
         return
     text = Renderer(format, settings.templates).plan(plan)  # type: ignore[arg-type]
-    sys.stdout.write(text)
+    sys.stdout.write(redact(text))
 
 
 @app.command()
