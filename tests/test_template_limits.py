@@ -6,7 +6,7 @@ is checked against the run's secrets. Each case runs `storyplan apply` against t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,20 +57,19 @@ def test_a_link_to_the_process_environment_is_refused(
     refused(github, capsys, "leads outside the template folder")
 
 
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [(os.symlink, "leads outside the template folder"), (os.link, "hard link")],
+)
 def test_a_link_to_a_file_outside_the_folder_is_refused(
-    github: GithubHarness, capsys: pytest.CaptureFixture[str]
+    github: GithubHarness,
+    capsys: pytest.CaptureFixture[str],
+    link: Callable[[str, str], None],
+    reason: str,
 ) -> None:
     Path("outside.j2").write_text("secret notes\n")
-    os.symlink("../outside.j2", "templates/plan.md.j2")
-    refused(github, capsys, "leads outside the template folder")
-
-
-def test_a_hard_link_to_a_file_outside_the_folder_is_refused(
-    github: GithubHarness, capsys: pytest.CaptureFixture[str]
-) -> None:
-    Path("outside.j2").write_text("secret notes\n")
-    os.link("outside.j2", "templates/plan.md.j2")
-    refused(github, capsys, "hard link")
+    link(str(Path("outside.j2").resolve()), "templates/plan.md.j2")
+    refused(github, capsys, reason)
 
 
 def test_a_fifo_is_refused_without_waiting_for_a_writer(
