@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from storyplan.cli import main
-from storyplan.redact import redact
+from storyplan.redact import held_secret, redact
 from tests.e2e.harness import HARNESSES, Harness
 from tests.e2e.stories import diamond, story_text
 from tests.fakes.base import Fault
@@ -181,3 +181,13 @@ def test_the_files_tracker_prints_no_secret_on_any_error(
 )
 def test_credentials_in_urls_headers_and_queries_are_masked(text: str, shown: str) -> None:
     assert redact(text) == shown
+
+
+def test_only_a_secret_of_eight_characters_or_more_refuses_a_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHOP_PASSWORD", "admin")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_longenough")
+    assert held_secret("the admin page") is None
+    assert redact("the admin page") == "the *** page"
+    assert held_secret("call it with ghp_longenough") == "GITHUB_TOKEN"

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 SECRET_NAME = re.compile(r"(TOKEN|PASSWORD|SECRET|_PAT)$|^JIRA_PAT$")
 MASK = "***"
 MIN_SECRET = 4  # shorter values would mask ordinary words; they are still masked in URLs
+MIN_HELD = 8  # the shortest secret a text written to a tracker is checked for
 
 # `scheme://user:password@host`: the password, up to the `@` that ends the credentials.
 URL_CREDENTIALS = re.compile(
@@ -65,9 +66,11 @@ def redact(text: str) -> str:
 
 
 def held_secret(text: str) -> str | None:
-    """The name of the variable whose secret `text` holds (or "a secret"), None if none."""
+    """The name of the variable whose secret `text` holds, None if none. Only values of
+    MIN_HELD characters or more count: a token is longer, and a short password that is also
+    a word (`admin`) would refuse every story that uses the word."""
     for value in secret_values():
-        if value in text:
+        if len(value) >= MIN_HELD and value in text:
             names = [k for k, v in os.environ.items() if v == value and SECRET_NAME.search(k)]
             return names[0] if names else "a password of this run"
     return None
