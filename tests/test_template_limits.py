@@ -103,6 +103,7 @@ def test_a_link_that_stays_inside_the_folder_is_read(
         ("{{ 'x'.ljust(10**9) }}", "over 100,000"),
         ("{{ '%099999999d' % 1 }}", "over 100,000"),
         ("{{ '{:>999999999}'.format(1) }}", "over 100,000"),
+        ("{{ ('x' * 1000)|replace('x', 'x' * 1000)|replace('x', 'x' * 1000) }}", "1,000,000,000"),
         ("{% for i in range(100000) %}{{ 'abcdefghijklmnopqrstuvwxyz' }}{% endfor %}", "output"),
         (
             "{% set ns = namespace(s='a') %}{% for i in range(64) %}"

@@ -211,11 +211,15 @@ def _check_replace(text: str, args: tuple[Any, ...]) -> None:
         _check_length(len(text) + grows)
 
 
+# What Jinja passes a filter before its value (pass_context, pass_eval_context, pass_environment).
+_PASSED = (jinja2.runtime.Context, jinja2.nodes.EvalContext, jinja2.Environment)
+
+
 def _limited_filter(env: LimitedSandbox, name: str, function: Callable[..., Any]) -> Any:
     @functools.wraps(function)
     def limited(*args: Any, **kwargs: Any) -> Any:
         env.tick()
-        values = [a for a in args if not isinstance(a, jinja2.runtime.Context | jinja2.Environment)]
+        values = [a for a in args if not isinstance(a, _PASSED)]
         for value in (*values[1:], *kwargs.values()):
             _check_number(value)
         if name == "format" and values and isinstance(values[0], str):
