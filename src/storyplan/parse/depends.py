@@ -80,11 +80,7 @@ def phrases_in(text: str) -> tuple[list[Ref], str]:
 
 
 def _unique(refs: Iterable[Ref]) -> list[Ref]:
-    seen: list[Ref] = []
-    for ref in refs:
-        if ref not in seen:
-            seen.append(ref)
-    return seen
+    return list(dict.fromkeys(refs))  # in order, each once, in linear time
 
 
 class Resolver:
@@ -92,25 +88,38 @@ class Resolver:
     story gave the task, then by position, then T-ids with the same number ("T002" = "T2")."""
 
     def __init__(self, ids: Sequence[str], labels: Sequence[int | None]) -> None:
-        self.ids = list(ids)
-        self.labels = list(labels)
+        # Indexes built once (the first task wins), so a long dependency list stays linear.
+        self.count = 0
+        self.by_id: dict[str, int] = {}
+        self.by_label: dict[int | None, int] = {}
+        self.by_digits: dict[int, int] = {}
+        for task_id, label in zip(ids, labels, strict=True):
+            self.add(task_id, label)
+
+    def add(self, task_id: str, label: int | None) -> int:
+        """Index one more task (the next position); its position."""
+        i, self.count = self.count, self.count + 1
+        self.by_id.setdefault(task_id.upper(), i)
+        self.by_label.setdefault(label, i)
+        digits = re.fullmatch(r"T-?0*(\d{1,9})", task_id.upper())
+        if digits:
+            self.by_digits.setdefault(int(digits.group(1)), i)
+        return i
 
     def find(self, ref: Ref) -> int | None:
-        upper = [i.upper() for i in self.ids]
-        if ref.text.upper() in upper and not ref.by_number:
-            return upper.index(ref.text.upper())
+        exact = self.by_id.get(ref.text.upper())
+        if exact is not None and not ref.by_number:
+            return exact
         if ref.number is None:
             return None
         if ref.by_number:
-            if ref.number in self.labels:
-                return self.labels.index(ref.number)
-            if ref.text.upper() in upper:
-                return upper.index(ref.text.upper())
-            if 1 <= ref.number <= len(self.ids):
+            if ref.number in self.by_label:
+                return self.by_label[ref.number]
+            if exact is not None:
+                return exact
+            if 1 <= ref.number <= self.count:
                 return ref.number - 1
             return None
-        for i, task_id in enumerate(upper):
-            digits = re.fullmatch(r"T-?0*(\d{1,9})", task_id)
-            if digits and re.fullmatch(r"T-?\d+", ref.text) and int(digits.group(1)) == ref.number:
-                return i
+        if re.fullmatch(r"T-?\d+", ref.text):
+            return self.by_digits.get(ref.number)
         return None

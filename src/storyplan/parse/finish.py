@@ -22,7 +22,7 @@ def number_tasks(state: State) -> None:
         task.ac_refs = list(dict.fromkeys([*task.ac_refs, *found]))
         for line in task.description.split("\n"):
             if PHRASE.match(line.strip()):  # "Blocked by T003." on a line of its own
-                draft.refs.extend(r for r in phrases_in(line)[0] if r not in draft.refs)
+                draft.refs = list(dict.fromkeys([*draft.refs, *phrases_in(line)[0]]))
         if not task.id and draft.label is not None:
             task.id = f"T{draft.label}"
         if task.id:
@@ -49,13 +49,11 @@ def resolve_dependencies(state: State) -> None:
     ids = [d.task.id for d in state.drafts]
     resolver = Resolver(ids, [d.label for d in state.drafts])
     for draft in state.drafts:
-        found: list[str] = []
+        found: dict[str, None] = {}  # in order, each once
         for ref in draft.refs:
             index = resolver.find(ref)
-            target = ids[index] if index is not None else ref.text
-            if target not in found:
-                found.append(target)
-        draft.task.depends_on = found
+            found.setdefault(ids[index] if index is not None else ref.text)
+        draft.task.depends_on = list(found)
 
 
 def link_criteria(state: State) -> None:
