@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -44,9 +45,14 @@ def time_budget(seconds: float) -> Iterator[None]:
         raise OutOfTime
 
     previous = signal.signal(signal.SIGVTALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    outer, _ = signal.getitimer(signal.ITIMER_VIRTUAL)  # a budget this one runs inside
+    started = time.process_time()
+    signal.setitimer(signal.ITIMER_VIRTUAL, min(seconds, outer) if outer else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         signal.signal(signal.SIGVTALRM, previous)
+        if outer:  # give the outer budget back what is left of it
+            left = outer - (time.process_time() - started)
+            signal.setitimer(signal.ITIMER_VIRTUAL, max(left, 0.001))
