@@ -2,7 +2,7 @@
 spaces, brackets, deep nesting, long dependency lists, many headings, many list items), in
 Markdown and in Jira markup, at several sizes. Goal: linear, under 0.1 s for a 64 KB story.
 
-Run from the repository root: .venv/bin/python benchmarks/parse_worst.py [max KB]
+Run from the repository root: .venv/bin/python benchmarks/parse_worst.py [max KB] [markup]
 Figures are CPU seconds of this process (the parser's own cost, however busy the machine).
 Each parse runs within a time budget (CAP seconds), so a super-linear shape shows as "> CAP"
 instead of stalling the benchmark; "budget" marks Jira markup storyplan refuses as unreadable
@@ -109,11 +109,12 @@ def parse_seconds(markup: str, body: str) -> float | str:
 
 def main(argv: list[str]) -> int:
     sizes = [kb for kb in SIZES_KB if kb <= int(argv[0])] if argv else list(SIZES_KB)
+    markups = argv[1:] or ["markdown", "jira"]
     print(f"goal: linear, < {GOAL_SECONDS} s for a 64 KB story (each parse capped at {CAP:g} s)")
     header = "".join(f"{f'{kb} KB':>10}" for kb in sizes)
     print(f"{'markup':9} {'shape':24}{header}{'s/KB max':>11}")
     worst: dict[str, tuple[float, str]] = {}
-    for markup in ("markdown", "jira"):
+    for markup in markups:
         parse_seconds(markup, HEAD[markup])  # imports and first-use costs are not the parser's
         for shape, makers in SHAPES.items():
             cells, per_kb = [], 0.0
