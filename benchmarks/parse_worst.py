@@ -93,7 +93,7 @@ SHAPES: dict[str, dict[str, Callable[[int], str]]] = {
 def parse_seconds(markup: str, body: str) -> float | str:
     """Seconds to parse `body`, or why there is no figure: past the cap, or refused by the
     Jira converter's own budget (storyplan reports such a story as unreadable)."""
-    story = Story(ref="bench#1", title="Bench", body=body, markup=markup)  # type: ignore[arg-type]
+    story = Story(ref="bench#1", title="Bench", body=body, markup=markup)
     started = time.process_time()  # CPU time: the parser's cost, whatever else the machine runs
     try:
         with time_budget(CAP):
