@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from storyplan import __version__
 from storyplan.errors import CapabilityError, ConfigError, PlanError, Problem, StoryplanError
-from storyplan.redact import redact
+from storyplan.redact import RedactedStream, redact, redacted_traceback
 
 if TYPE_CHECKING:
     from storyplan.refs import TrackerName
@@ -38,41 +37,9 @@ app = typer.Typer(
 )
 
 
-class RedactedStream:
-    """Standard output or error with secrets masked in whatever is written: the one place all
-    command output passes, so no table, JSON document or message can show a secret."""
-
-    def __init__(self, stream: Callable[[], TextIO]) -> None:
-        self._stream = stream  # looked up on each write: tests and rich swap sys.stdout
-
-    def write(self, text: str) -> int:
-        self._stream().write(redact(text))
-        return len(text)
-
-    def flush(self) -> None:
-        self._stream().flush()
-
-    def isatty(self) -> bool:
-        return self._stream().isatty()
-
-    def fileno(self) -> int:
-        return self._stream().fileno()
-
-    @property
-    def encoding(self) -> str:
-        return getattr(self._stream(), "encoding", None) or "utf-8"
-
-
-def _stdout() -> TextIO:
-    return sys.stdout
-
-
-def _stderr() -> TextIO:
-    return sys.stderr
-
-
-out = Console(file=cast("TextIO", RedactedStream(_stdout)), highlight=False, soft_wrap=True)
-err = Console(file=cast("TextIO", RedactedStream(_stderr)), highlight=False, soft_wrap=True)
+# Every byte the commands print passes `redact`, whatever a table or JSON document holds.
+out = Console(file=RedactedStream.of("stdout"), highlight=False, soft_wrap=True)
+err = Console(file=RedactedStream.of("stderr"), highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -452,10 +419,7 @@ def report_error(error: StoryplanError) -> int:
 
 
 def print_traceback(error: BaseException) -> None:
-    """The traceback of `error` and the errors it came from, redacted like every message:
-    a library's exception may hold the request headers or a URL with its password."""
-    text = "".join(traceback.format_exception(error))
-    err.print(redact(text), markup=False, end="")
+    err.print(redacted_traceback(error), markup=False, end="")
 
 
 def main(argv: list[str] | None = None) -> int:

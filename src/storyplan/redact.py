@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import traceback
+from typing import Literal, TextIO, cast
 from urllib.parse import unquote
 
 SECRET_NAME = re.compile(r"(TOKEN|PASSWORD|SECRET|_PAT)$|^JIRA_PAT$")
@@ -74,3 +77,40 @@ def held_secret(text: str) -> str | None:
             names = [k for k, v in os.environ.items() if v == value and SECRET_NAME.search(k)]
             return names[0] if names else "a password of this run"
     return None
+
+
+def redacted_traceback(error: BaseException) -> str:
+    """The traceback of `error` and the errors it came from, as `--debug` shows it: redacted,
+    for a library's exception may hold the request headers or a URL with its password."""
+    return redact("".join(traceback.format_exception(error)))
+
+
+class RedactedStream:
+    """Standard output or error with secrets masked in whatever is written."""
+
+    def __init__(self, name: Literal["stdout", "stderr"]) -> None:
+        self.name = name  # looked up on each write: tests and tools swap sys.stdout
+
+    @classmethod
+    def of(cls, name: Literal["stdout", "stderr"]) -> TextIO:
+        return cast("TextIO", cls(name))
+
+    def _stream(self) -> TextIO:
+        return cast("TextIO", getattr(sys, self.name))
+
+    def write(self, text: str) -> int:
+        self._stream().write(redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream().flush()
+
+    def isatty(self) -> bool:
+        return self._stream().isatty()
+
+    def fileno(self) -> int:
+        return self._stream().fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream(), "encoding", None) or "utf-8"
