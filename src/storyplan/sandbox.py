@@ -93,7 +93,9 @@ def read_inside(folder: Path, path: Path) -> tuple[str, int]:
 
 # -- size and time -------------------------------------------------------------------------
 
-_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+# A `%` conversion's width and precision. A mapping key stops at the next `%`, so scanning a
+# long text of unclosed `%(` stays linear.
+_PERCENT_FIELD = re.compile(r"%(?:\([^)%]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
 def _check_length(length: int, what: str = "a value") -> None:
