@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from storyplan.budget import time_budget
 from storyplan.cli import main
 from storyplan.redact import held_secret, redact
 from tests.e2e.harness import HARNESSES, Harness
@@ -191,3 +192,14 @@ def test_only_a_secret_of_eight_characters_or_more_refuses_a_write(
     assert held_secret("the admin page") is None
     assert redact("the admin page") == "the *** page"
     assert held_secret("call it with ghp_longenough") == "GITHUB_TOKEN"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a." * 100_000, "a://b:" * 40_000, "authorization" + " " * 200_000, "?token=" * 30_000],
+)
+def test_redaction_is_linear_in_the_text(text: str) -> None:
+    """Every line printed passes `redact`: a long story shown by `render` must not stall it.
+    Quadratic matching of these texts takes minutes; linear takes milliseconds."""
+    with time_budget(2.0):
+        assert len(redact(text)) <= len(text)

@@ -17,9 +17,10 @@ MASK = "***"
 MIN_SECRET = 4  # shorter values would mask ordinary words; they are still masked in URLs
 MIN_HELD = 8  # the shortest secret a text written to a tracker is checked for
 
-# `scheme://user:password@host`: the password, up to the `@` that ends the credentials.
+# `scheme://user:password@host`: the password, up to the `@` that ends the credentials. The
+# scheme is at most 32 characters, so text such as `a.a.a.a…` is scanned in linear time.
 URL_CREDENTIALS = re.compile(
-    r"(?P<head>\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?P<password>[^/\s@]*)@", re.I
+    r"(?P<head>\b[a-z][a-z0-9+.-]{0,31}://[^/\s:@]*:)(?P<password>[^/\s@]*)@", re.I
 )
 # `Authorization: token …`, `"PRIVATE-TOKEN": "…"`, `'cookie': '…'` as text, JSON or repr.
 HEADER = re.compile(
