@@ -9,10 +9,13 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from storyplan import sandbox
 from storyplan.cli import main
+from storyplan.errors import TemplateError
+from storyplan.sandbox import FolderLoader
 from tests.e2e.harness import GithubHarness, github_harness
 from tests.e2e.stories import TaskSpec, diamond, story_text
 
@@ -54,7 +57,7 @@ def test_a_link_to_the_process_environment_is_refused(
 ) -> None:
     os.symlink("/proc/self/environ", "templates/env.j2")
     plan_template("{% include 'env.j2' %}\n")
-    refused(github, capsys, "leads outside the template folder")
+    refused(github, capsys, "is a system file (/proc/")
 
 
 @pytest.mark.parametrize(
@@ -70,6 +73,12 @@ def test_a_link_to_a_file_outside_the_folder_is_refused(
     Path("outside.j2").write_text("secret notes\n")
     link(str(Path("outside.j2").resolve()), "templates/plan.md.j2")
     refused(github, capsys, reason)
+
+
+def test_a_file_under_proc_is_never_read_even_from_a_template_folder_there() -> None:
+    loader = FolderLoader(Path("/proc/self"))
+    with pytest.raises(TemplateError, match=r"Template /proc/self/environ is a system file"):
+        loader.get_source(jinja2.Environment(), "environ")
 
 
 def test_a_fifo_is_refused_without_waiting_for_a_writer(

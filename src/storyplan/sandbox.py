@@ -26,6 +26,7 @@ MAX_TEMPLATE_BYTES = 256 * 1024  # one template file
 MAX_OUTPUT_CHARS = 1_048_576  # one rendered text, or any string or list made on the way
 MAX_NUMBER = 100_000  # a width, a repeat count or a filter argument
 MAX_INT_BITS = 4_096  # an integer a template computes (about 1,200 digits)
+SYSTEM_TREES = (("proc",), ("sys",), ("dev",))  # even with the template folder set inside them
 MAX_SECONDS = 3.0  # CPU seconds for one render of one template
 
 
@@ -61,6 +62,8 @@ class FolderLoader(jinja2.BaseLoader):
 def read_inside(folder: Path, path: Path) -> tuple[str, int]:
     """The text of `path` and its mtime, when it is a regular file that lives in `folder`."""
     real = Path(os.path.realpath(path))
+    if real.parts[1:2] in SYSTEM_TREES:
+        raise TemplateError(f"Template {path} is a system file ({real}); it is never read.")
     if not real.is_relative_to(folder):
         raise TemplateError(
             f"Template {path} leads outside the template folder {folder}; "
