@@ -5,10 +5,14 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint typecheck workflows unit bench clean
 
-$(BIN)/storyplan: pyproject.toml
+# A strict editable install links each file (mypy then sees the mapped packages); a new
+# module or template means installing again, so every one of them is a prerequisite.
+SOURCES := $(shell find src adapters templates -name '*.py' -o -name '*.j2' -o -name '*.md' 2>/dev/null)
+
+$(BIN)/storyplan: pyproject.toml $(SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=strict
 	@touch $@
 
 demo: $(BIN)/storyplan  ## plan the bundled example story with the files tracker

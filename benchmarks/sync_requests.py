@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storyplan.cli import main as cli
-from tests.e2e.harness import github_harness
+from tests.e2e.harness_github import github_harness
 from tests.e2e.stories import diamond, story_text
 
 STORIES, CHANGED = 100, 10

@@ -13,10 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None:
-    from storyplan.adapters.files import FilesSettings
-    from storyplan.adapters.github import GithubSettings
-    from storyplan.adapters.gitlab import GitlabSettings
-    from storyplan.adapters.jira import JiraSettings
+    from storyplan.adapters.files.settings import FilesSettings
+    from storyplan.adapters.github.settings import GithubSettings
+    from storyplan.adapters.gitlab.settings import GitlabSettings
+    from storyplan.adapters.jira.settings import JiraSettings
 
     settings = load_settings(ROOT / "config.example.toml")
     assert settings.labels.story == "storyplan"
@@ -24,20 +24,22 @@ def test_the_example_config_validates_with_every_section(tmp_path: Path) -> None
     assert section(settings, GithubSettings, "github").retries == 3
     jira = section(settings, JiraSettings, "jira")
     assert jira == JiraSettings()  # the example shows every default
-    assert set(JiraSettings.model_fields) == {*settings.jira, "url", "subtask_type"}
+    assert set(JiraSettings.model_fields) == {*settings.jira, "base_url", "subtask_type", "token"}
     gitlab = section(settings, GitlabSettings, "gitlab")
     assert gitlab == GitlabSettings()  # the example shows every default
     assert set(GitlabSettings.model_fields) == {*settings.gitlab, "token"}  # token: env only
 
 
 def test_a_typo_inside_a_tracker_section_is_refused(tmp_path: Path) -> None:
-    from storyplan.adapters.github import GithubSettings
+    from storyplan.adapters.github.settings import GithubSettings
 
     path = tmp_path / "storyplan.toml"
     path.write_text("[github]\nbase_ulr = 'https://ghe/api/v3'\n")
     with pytest.raises(ConfigError) as err:
         section(load_settings(path), GithubSettings, "github")
-    assert str(err.value) == "[github]: unknown setting 'base_ulr'"
+    assert (
+        str(err.value) == f"{path}:2: unknown setting 'github.base_ulr'; did you mean 'base_url'?"
+    )
 
 
 def test_environment_wins_over_file_and_command_line_over_both(
@@ -58,7 +60,7 @@ def test_an_unknown_setting_is_one_sentence_naming_it(tmp_path: Path) -> None:
     path.write_text("[labels]\nstroy = 'x'\n")
     with pytest.raises(ConfigError) as err:
         load_settings(path)
-    assert str(err.value) == f"{path}: unknown setting 'labels.stroy'"
+    assert str(err.value) == f"{path}:2: unknown setting 'labels.stroy'; did you mean 'story'?"
 
 
 def test_a_secret_in_the_file_is_refused(tmp_path: Path) -> None:

@@ -780,3 +780,25 @@ def test_python_gitlab_transient_retries_resend_a_post_whose_answer_was_lost(
 
     assert [i.title for i in fake.project_issues(PROJECT)] == ["twice", "twice"]
     client.session.close()
+
+
+def test_write_faults_refuse_writes_lose_a_create_and_leave_reads_and_queries_alone(
+    fake: FakeGitlab, gl: gitlab.Gitlab, gql: gitlab.GraphQL
+) -> None:
+    project = gl.projects.get(PROJECT)
+    fake.refuse_writes = 1
+    with pytest.raises(gitlab.GitlabCreateError) as refused:
+        project.issues.create({"title": "Refused"})
+    assert refused.value.response_code == 502
+    assert fake.project_issues(PROJECT) == []  # not carried out
+    fake.lose_creates = 1
+    with pytest.raises(gitlab.GitlabHttpError) as lost:
+        _create_task(gql, "Made, answer lost", None)  # the type query is a read: it passes
+    assert lost.value.response_code == 502
+    assert [i.title for i in fake.project_issues(PROJECT)] == ["Made, answer lost"]
+    fake.writes_before_failing = 1
+    project.issues.create({"title": "One more"})
+    with pytest.raises(gitlab.GitlabCreateError):
+        project.issues.create({"title": "Cut short"})
+    assert project.issues.list(get_all=True)  # reads still answer
+    assert len(fake.project_issues(PROJECT)) == 2

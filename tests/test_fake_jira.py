@@ -483,16 +483,6 @@ def test_client_retries_a_429_after_sleeping_what_retry_after_says(
     assert 5 <= sleeps[0] <= 10  # 2 x Retry-After, times a jitter in [0.5, 1]
 
 
-def test_zero_max_retry_delay_makes_retries_immediate(fake: FakeJira) -> None:
-    client = fake.client(max_retries=3)
-    client._session.max_retry_delay = 0
-    fake.rate_limit(retry_after=60, times=2)
-    started = time.monotonic()
-    client.myself()
-    assert time.monotonic() - started < 1
-    assert fake.count("GET", r"/myself$") == 3
-
-
 def test_create_whose_response_is_lost_leaves_exactly_one_issue(
     fake: FakeJira, client: JIRA
 ) -> None:

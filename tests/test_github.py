@@ -1,11 +1,13 @@
-"""GitHub specifics against the fake over HTTP with the real PyGithub: errors, lost answers,
-pagination, limits, Enterprise, existing issues. The shared scenarios live in tests/e2e.
+"""GitHub specifics against the fake over HTTP with the real PyGithub: its errors and limits,
+a refused or half-answered create, pagination, Enterprise, sync's labels and request counts.
+What every tracker must do lives in tests/e2e/test_contract.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +18,8 @@ from tests.fakes.base import Fault
 from tests.fakes.fake_github import FakeGithub, assert_spec_clean, github_fake
 
 ENV = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__BASE_URL")
+
+PROGRESS = re.compile(r"^[a-z][a-z -]* \d+/\d+$")  # `creating sub-issues 1/4` on stderr
 
 
 @pytest.fixture
@@ -41,18 +45,6 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def test_plan_prints_every_write_and_makes_none(
-    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
-) -> None:
-    ref = story(fake)
-    code, out, _ = run(capsys, "plan", ref, "--json")
-    assert code == 0
-    kinds = [change["kind"] for change in json.loads(out)["changes"]]
-    assert kinds.count("create_child") == 8
-    assert kinds.count("add_link") == len(edges(diamond(8)))
-    assert fake.writes() == []
 
 
 def test_apply_json_reports_counts_and_plan_url_and_labels_the_story(
@@ -111,66 +103,30 @@ def test_pagination_reads_every_comment_and_sub_issue(
     )
 
 
-def test_an_existing_issue_is_attached_as_it_is(
+def test_a_create_refused_with_422_is_one_sentence_and_not_looked_for(
     fake: FakeGithub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    existing = fake.add_issue("octo/shop", "Someone's issue", "Hands off")
-    text = (
-        "## User Story\nAs a shopper I want to sign in so that my cart follows me.\n\n"
-        f"## Tasks\n- [ ] Build the thing\n- [ ] #{existing.number}\n"
-        "- [ ] Test it, after Task 1 and #2\n"
-    )
-    issue = fake.add_issue("octo/shop", "Story", text)
-    ref = f"octo/shop#{issue.number}"
+    ref = story(fake, diamond(4))
+    fake.refuse_creates.append("title is too long (maximum is 256 characters)")
     code, _, err = run(capsys, "apply", ref)
-    assert code == 0, err
-    children = fake.sub_issues("octo/shop", issue.number)
-    assert existing.id in [c.id for c in children]
-    assert len(children) == 3
-    tester = next(c for c in children if "Test it" in c.title)
-    assert {b.number for b in fake.blocked_by("octo/shop", tester.number)} >= {existing.number}
-    assert fake.issue("octo/shop", existing.number).title == "Someone's issue"
-    assert fake.issue("octo/shop", existing.number).body == "Hands off"
-    fake.clear_log()
-    assert run(capsys, "apply", ref)[0] == 0
-    assert fake.writes() == []
+    assert code == 5
+    assert "GitHub refused to create the sub-issue for task T1 in octo/shop (422" in err
+    assert err.count("\n") == 1
+    # A refusal made nothing: the issues are listed once, before the create, never after.
+    assert fake.count("GET", r"/repos/octo/shop/issues$") == 1
+    assert [i.number for i in fake.issues_in("octo/shop")] == [int(ref.split("#")[1])]
 
 
-def test_a_create_whose_answer_is_lost_is_not_made_twice(
+def test_a_create_answered_with_a_5xx_after_it_was_made_is_adopted(
     fake: FakeGithub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ref = story(fake)
-    number = int(ref.split("#")[1])
-    fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=None, skip=2))
-    fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=502, skip=4))
+    ref = story(fake, diamond(4))
+    fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=502, skip=1))
     code, _, err = run(capsys, "apply", ref)
     assert code == 0, err
     made = [i for i in fake.issues_in("octo/shop") if "storyplan:task" in (i.body or "")]
-    assert len(made) == 8
-    assert len(fake.sub_issues("octo/shop", number)) == 8
-
-
-def test_a_run_cut_short_is_finished_by_the_next_without_duplicates(
-    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
-) -> None:
-    ref = story(fake)
-    number = int(ref.split("#")[1])
-    # The connection goes for good after three sub-issues were made and attached.
-    fake.faults.append(Fault("POST", r".", status=None, after=False, skip=6, times=1000))
-    code, _, err = run(capsys, "apply", ref)
-    assert code != 0
-    assert "run apply again to finish" in err
-    fake.faults.clear()
-    assert run(capsys, "apply", ref)[0] == 0
-    made = [i for i in fake.issues_in("octo/shop") if "storyplan:task" in (i.body or "")]
-    assert len(made) == 8
-    assert len(fake.sub_issues("octo/shop", number)) == 8
-    blocked = {
-        (b.number, i.number)
-        for i in fake.sub_issues("octo/shop", number)
-        for b in fake.blocked_by("octo/shop", i.number)
-    }
-    assert len(blocked) == len(edges(diamond(8)))
+    assert len(made) == 4
+    assert len(fake.sub_issues("octo/shop", int(ref.split("#")[1]))) == 4
 
 
 def test_more_than_100_sub_issues_is_refused_before_any_write(
@@ -207,11 +163,10 @@ def test_a_plan_over_the_comment_limit_is_shortened_not_half_written(
         ("none", "octo/shop#999", 7, "could not read story octo/shop#999: not found"),
         ("none", "octo/nope#1", 7, "could not read story octo/nope#1: not found"),
         ("no-token", None, 6, "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)"),
-        ("bad-token", None, 6, "rejected the token (401 Bad credentials)"),
+        ("bad-token", None, 6, "rejected the token (401 while trying to read story"),
         ("read-token", None, 8, "the token may not"),
         ("no-sub-issues", None, 10, "sub-issues are not available on the GitHub at"),
         ("no-dependencies", None, 10, "issue dependencies are not available on the GitHub"),
-        ("rate-limit", None, 9, "GitHub rate limit reached while trying to read story"),
     ],
 )
 def test_errors_are_one_sentence_with_their_exit_code(
@@ -234,12 +189,12 @@ def test_errors_are_one_sentence_with_their_exit_code(
         fake.sub_issues_enabled = False
     elif setup == "no-dependencies":
         fake.dependencies_enabled = False
-    elif setup == "rate-limit":
-        fake.exhaust_rate_limit(reset_in=600)
     got, out, err = run(capsys, "apply", ref)
     assert got == code
     assert message in err
-    assert err.count("\n") == 1  # one sentence, no traceback
+    assert [line for line in err.splitlines() if not PROGRESS.match(line)] == [
+        err.splitlines()[-1]
+    ]  # one sentence (after progress lines), no traceback
     assert "Traceback" not in err
     assert "ghp_wrongwrongwrong" not in out + err
     assert os.environ.get("GITHUB_TOKEN", "") not in ("", *[]) or setup == "no-token"
@@ -320,7 +275,12 @@ def test_sync_trusts_the_recorded_shape_and_reads_no_dependency_lists(
     issue.body = (issue.body or "").replace("Depends on: Task 2, Task 3", "Depends on: Task 2")
     fake.clear_log()
     code, out, _ = run(capsys, "sync", ref, "--json")
-    assert code == 0
-    assert json.loads(out)["stories"][0]["outcome"] == "needs apply"
+    assert code == 11
+    (result,) = json.loads(out)["stories"]
+    assert result["outcome"] == "needs_apply"
+    assert result["detail"] == (
+        f"Task 3's body changed (octo/shop#{number + 3}); "
+        f"Task 4's body changed (octo/shop#{number + 4}); run apply"
+    )
     assert not [e for e in fake.log if "/dependencies/" in e.path]
     assert fake.writes() == []

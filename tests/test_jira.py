@@ -1,23 +1,32 @@
-"""Jira specifics against the fake Jira over HTTP with the real `jira` client, in Cloud and
-Data Center modes: sub-task types, link types, errors, lost answers, the transport's retry
-rule, text normalisation, limits, sync. The shared scenarios live in tests/e2e.
+"""Jira specifics against the fake Jira over HTTP, in Cloud and Data Center modes: sub-task
+types, link types, credentials and site, errors, lost plan comments, an unreachable site,
+text normalisation, limits, sync. The scenarios every tracker shares live in
+tests/e2e/test_contract.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from storyplan.adapters.jira import JiraTracker, read_credentials
-from storyplan.adapters.jira_api import Credentials, JiraApi
+from storyplan.adapters.jira.client import JiraApi
+from storyplan.adapters.jira.settings import (
+    Credentials,
+    JiraSettings,
+    read_credentials,
+    site_url,
+)
+from storyplan.adapters.jira.tracker import JiraTracker
 from storyplan.cli import main
-from storyplan.errors import AuthError
+from storyplan.errors import AuthError, ConfigError
 from storyplan.ports import Limits
+from storyplan.refs import parse_ref
 from tests.e2e.harness_jira import ENV, assert_fake_clean, wiki_story
 from tests.e2e.stories import TaskSpec, diamond, edges, story_text
 from tests.fakes import jira_spec
@@ -25,6 +34,8 @@ from tests.fakes.fake_jira import FakeJira, JiraIssue
 
 MODES = ["cloud", "server"]
 ISSUE_POST = r"/rest/api/2/issue$"
+
+PROGRESS = re.compile(r"^[a-z][a-z -]* \d+/\d+$")  # `creating sub-issues 1/4` on stderr
 
 
 def start(mode: str, **kwargs: Any) -> FakeJira:
@@ -98,18 +109,6 @@ def blocked_pairs(fake: FakeJira, key: str) -> set[tuple[str, str]]:
 
 
 # -- what apply writes ------------------------------------------------------------------------
-def test_plan_prints_every_write_and_makes_none(
-    cloud: FakeJira, capsys: pytest.CaptureFixture[str]
-) -> None:
-    issue = story(cloud)
-    code, out, _ = run(capsys, "plan", f"jira:{issue.key}", "--json")
-    assert code == 0
-    kinds = [change["kind"] for change in json.loads(out)["changes"]]
-    assert kinds.count("create_child") == 4
-    assert kinds.count("add_link") == len(edges(diamond(4)))
-    assert cloud.writes() == []
-
-
 def test_apply_makes_sub_tasks_that_carry_their_task_in_an_entity_property(
     fake: FakeJira, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -187,6 +186,23 @@ def test_a_project_whose_sub_task_type_has_another_name_is_planned(
     assert_fake_clean(fake)
 
 
+def test_data_center_before_8_4_finds_the_sub_task_type_in_the_old_create_metadata(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = start("server", version="8.3.4")
+    sign_in(monkeypatch, fake)
+    try:
+        issue = story(fake)
+        code, _, err = run(capsys, "apply", issue.key)
+        assert code == 0, err
+        assert len(fake.children(issue.key)) == 4
+        assert fake.count("GET", r"/createmeta/SHOP/issuetypes$") == 1  # 404 here
+        assert fake.count("GET", r"/issue/createmeta$") == 1  # so the old resource is read
+    finally:
+        fake.stop()
+    assert_fake_clean(fake)
+
+
 def test_a_renamed_blocks_type_is_found_by_the_descriptions_config_names(
     cloud: FakeJira, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -208,7 +224,7 @@ def test_a_renamed_blocks_type_is_found_by_the_descriptions_config_names(
     assert cloud.writes() == []
 
 
-def test_an_existing_issue_is_attached_as_it_is_and_linked(
+def test_an_attached_issue_is_listed_in_the_storys_property_and_read_with_one_more_search(
     cloud: FakeJira, capsys: pytest.CaptureFixture[str]
 ) -> None:
     existing = cloud.add_issue("Someone's issue", description="Hands off")
@@ -219,10 +235,8 @@ def test_an_existing_issue_is_attached_as_it_is_and_linked(
     issue = cloud.add_issue("Story", issuetype="Story", description=text)
     code, _, err = run(capsys, "apply", issue.key)
     assert code == 0, err
-    assert sorted(tasks_of(cloud, issue.key)) == ["T1", "T3"]
     assert issue.properties["storyplan"]["attached"] == [existing.key]
-    assert (existing.summary, existing.description) == ("Someone's issue", "Hands off")
-    assert (existing.labels, existing.properties) == ([], {})
+    assert existing.properties == {}  # the bookkeeping is the story's, not the issue's
     tester = tasks_of(cloud, issue.key)["T3"]
     blockers = {lk.inward_id for lk in cloud.links.values() if lk.outward_id == tester.id}
     assert existing.id in blockers
@@ -268,11 +282,10 @@ def test_a_story_given_as_its_url_names_the_site_context_path_included(
     ("setup", "code", "message"),
     [
         ("no-credentials", 6, "no Jira credentials: set JIRA_EMAIL and JIRA_API_TOKEN (Jira "),
-        ("no-site", 2, "no Jira site: set JIRA_URL (or [jira] url, or --base-url)"),
+        ("no-site", 2, "no Jira site: set JIRA_URL (or [jira] base_url, or --base-url)"),
         ("bad-token", 6, "rejected the credentials (401 while trying to read story SHOP-1)"),
-        ("reader", 8, "the Jira account may not create the sub-task for task T1 under SHOP-1"),
+        ("reader", 8, "the credentials may not create the sub-task for task T1 under SHOP-1"),
         ("missing", 7, "could not read story SHOP-999: not found on 127.0.0.1"),
-        ("rate-limit", 9, "Jira rate limit reached while trying to read story SHOP-1; retry in 30"),
     ],
 )
 def test_errors_are_one_sentence_with_their_exit_code(
@@ -297,13 +310,13 @@ def test_errors_are_one_sentence_with_their_exit_code(
         variable = "JIRA_API_TOKEN" if fake.mode == "cloud" else "JIRA_PAT"
         monkeypatch.setenv(variable, fake.reader.token)
         monkeypatch.setenv("JIRA_EMAIL", fake.reader.email)
-    elif setup == "rate-limit":
-        fake.rate_limit(retry_after=30)
     got, out, err = run(capsys, "apply", ref)
     assert got == code
     assert message in err
-    assert err.startswith("storyplan: error: ")
-    assert err.count("\n") == 1  # one sentence, no traceback
+    assert err.splitlines()[-1].startswith("storyplan: error: ")
+    assert [line for line in err.splitlines() if not PROGRESS.match(line)] == [
+        err.splitlines()[-1]
+    ]  # one sentence (after progress lines), no traceback
     for value in (secret, fake.user.token, fake.reader.token):
         assert value not in out + err
     if setup == "bad-token":
@@ -311,56 +324,108 @@ def test_errors_are_one_sentence_with_their_exit_code(
         assert err.rstrip().endswith(f"check {hint}")
 
 
-def test_credentials_come_from_the_environment_and_the_site_decides_between_kinds(
+def credentials(environ: dict[str, str], url: str, **settings: Any) -> Credentials:
+    return read_credentials(JiraSettings(**settings), url, environ)
+
+
+def test_credentials_come_from_the_environment_and_the_site_decides_between_kinds() -> None:
+    cloud, dc = "https://acme.atlassian.net", "https://jira.acme.internal"
+    env = {"JIRA_EMAIL": "me@acme.com"}
+    with pytest.raises(AuthError, match="JIRA_API_TOKEN is not set"):
+        credentials(env, cloud)
+    env |= {"JIRA_API_TOKEN": "cloud-token", "JIRA_PAT": "dc-pat"}
+    assert credentials(env, cloud).kind == "basic"
+    assert credentials(env, dc).kind == "bearer"
+    assert credentials(env, dc, auth="basic").email == "me@acme.com"
+    assert "dc-pat" not in repr(credentials(env, dc))
+    del env["JIRA_PAT"]
+    with pytest.raises(AuthError, match="JIRA_PAT is not set"):
+        credentials(env, dc, auth="bearer")
+    with pytest.raises(AuthError, match="characters a token never has"):
+        credentials({"JIRA_PAT": "dc-pät"}, dc)
+
+
+def test_storyplans_own_token_setting_wins_and_is_an_api_token_beside_an_email() -> None:
+    dc = "https://jira.acme.internal"
+    env = {"JIRA_API_TOKEN": "api-token", "JIRA_PAT": "dc-pat"}
+    own = credentials(env, dc, token="own-token")  # STORYPLAN_JIRA__TOKEN
+    assert (own.kind, own.token.get_secret_value(), own.hint) == (
+        "bearer",
+        "own-token",
+        "STORYPLAN_JIRA__TOKEN",
+    )
+    with_email = credentials(env | {"JIRA_EMAIL": "me@acme.com"}, dc, token="own-token")
+    assert (with_email.kind, with_email.email) == ("basic", "me@acme.com")
+    assert with_email.hint == "JIRA_EMAIL and STORYPLAN_JIRA__TOKEN"
+    assert credentials(env | {"JIRA_EMAIL": "me@acme.com"}, dc, auth="basic").hint == (
+        "JIRA_EMAIL and JIRA_API_TOKEN"
+    )
+    assert credentials({"JIRA_PAT": "dc-pat"}, dc).hint == "JIRA_PAT"
+
+
+def test_the_site_comes_from_the_option_the_story_url_the_config_then_jira_url(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in ENV:
+    monkeypatch.setenv("JIRA_URL", "https://from-env.atlassian.net")
+    key, url = parse_ref("SHOP-1", "jira"), parse_ref("https://x.example/browse/SHOP-1", "jira")
+    older = JiraSettings.model_validate({"url": "https://jira.example/jira/"})
+    assert older.base_url == "https://jira.example/jira/"  # `url` still names the site
+    assert site_url(key, older, None) == "https://jira.example/jira"
+    assert site_url(key, JiraSettings(), None) == "https://from-env.atlassian.net"
+    assert site_url(url, older, None) == "https://x.example"
+    assert site_url(url, older, "https://option.example") == "https://option.example"
+    on_same_host = JiraSettings(base_url="https://x.example/jira")
+    assert site_url(url, on_same_host, None) == "https://x.example/jira"  # keeps its path
+    monkeypatch.setenv("JIRA_URL", "jira.example")
+    with pytest.raises(ConfigError, match="not an http"):
+        site_url(key, JiraSettings(), None)
+
+
+def test_an_unreachable_site_fails_in_one_sentence_after_a_line_for_each_wait(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name in (*ENV, "STORYPLAN_JIRA__RETRIES"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("JIRA_EMAIL", "me@acme.com")
-    with pytest.raises(AuthError, match="JIRA_API_TOKEN is not set"):
-        read_credentials("https://acme.atlassian.net")
-    monkeypatch.setenv("JIRA_API_TOKEN", "cloud-token")
+    monkeypatch.setenv("JIRA_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("JIRA_PAT", "dc-pat")
-    assert read_credentials("https://acme.atlassian.net").kind == "basic"
-    assert read_credentials("https://jira.acme.internal").kind == "bearer"
-    assert read_credentials("https://jira.acme.internal", "basic").email == "me@acme.com"
-    assert "dc-pat" not in repr(read_credentials("https://jira.acme.internal"))
-    monkeypatch.delenv("JIRA_PAT")
-    with pytest.raises(AuthError, match="JIRA_PAT is not set"):
-        read_credentials("https://jira.acme.internal", "bearer")
+    monkeypatch.setenv("STORYPLAN_JIRA__RETRIES", "2")  # a try at once, then one after 1 s
+    code, _, err = run(capsys, "apply", "SHOP-1")
+    assert code == 5
+    assert err.splitlines() == [
+        "storyplan: Jira did not answer; retrying in 1.0 s",
+        f"storyplan: error: could not reach Jira at 127.0.0.1:{port} to read story SHOP-1 "
+        "(ConnectionError)",
+    ]
 
 
-# -- lost answers and the retry rule ----------------------------------------------------------
-def test_a_create_whose_answer_is_lost_is_not_made_twice(
+# -- lost answers -----------------------------------------------------------------------------
+def test_a_plan_comment_whose_answer_is_lost_is_found_and_not_posted_twice(
     fake: FakeJira, capsys: pytest.CaptureFixture[str]
 ) -> None:
     issue = story(fake)
-    fake.fail("POST", ISSUE_POST, None, skip=1)  # made, then the connection drops
-    fake.fail("POST", ISSUE_POST, 502, skip=2)  # made, then a gateway error
+    fake.fail("POST", ISSUE_POST, 502, skip=1)  # the second sub-task is made, then a 502
+    fake.fail("POST", r"/comment$", None)  # the plan comment is made, then the line drops
     code, _, err = run(capsys, "apply", issue.key)
     assert code == 0, err
-    assert sorted(tasks_of(fake, issue.key)) == ["T1", "T2", "T3", "T4"]
+    assert fake.count("POST", ISSUE_POST) == 4  # one request per task, none repeated
     assert len(fake.children(issue.key)) == 4
-    assert blocked_pairs(fake, issue.key) == edges(diamond(4))
-
-
-def test_the_transport_retries_a_read_but_never_repeats_a_write(
-    cloud: FakeJira, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("STORYPLAN_JIRA__RETRIES", "2")
-    monkeypatch.setenv("STORYPLAN_JIRA__MAX_RETRY_DELAY", "0")  # no sleeping in tests
-    issue = story(cloud)
-    cloud.fail("GET", rf"/issue/{issue.key}$", None)  # the first read of the story drops
-    cloud.fail("POST", ISSUE_POST, None, skip=1)  # the second create's answer is lost
-    cloud.fail("POST", r"/comment$", None)  # so is the plan comment's
-    code, _, err = run(capsys, "apply", issue.key)
-    assert code == 0, err
-    assert cloud.count("GET", rf"/issue/{issue.key}$") == 2  # the read was retried
-    assert cloud.count("POST", ISSUE_POST) == 4  # one request per task, none repeated
-    assert cloud.count("POST", r"/comment$") == 1
-    assert len(cloud.children(issue.key)) == 4
+    assert fake.count("POST", r"/comment$") == 1
     assert len(plans_on(issue)) == 1
     assert issue.properties["storyplan"]["plan"] == issue.comments[0].id
+
+
+def test_a_refused_plan_comment_is_not_looked_for(
+    cloud: FakeJira, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(cloud, diamond(4)[:1])
+    cloud.fail("POST", r"/comment$", 400, after=False)  # refused: nothing was made
+    code, _, err = run(capsys, "apply", issue.key)
+    assert code == 5
+    assert "Jira refused to write the plan comment on SHOP-1 (400" in err
+    assert cloud.count("GET", r"/comment$") == 0  # a refusal is not a lost answer
 
 
 def test_a_run_cut_short_before_the_plan_was_recorded_adopts_its_comment(
@@ -467,20 +532,6 @@ def test_sync_closes_the_story_through_a_done_transition_once_every_task_is_done
     assert cloud.writes() == []
 
 
-def test_sync_all_finds_every_labelled_story_of_a_project(
-    cloud: FakeJira, capsys: pytest.CaptureFixture[str]
-) -> None:
-    planned = [story(cloud, diamond(4)[:2]) for _ in range(2)]
-    story(cloud, diamond(4)[:2])  # never applied, so never labelled
-    for issue in planned:
-        assert run(capsys, "apply", issue.key)[0] == 0
-    cloud.set_status(tasks_of(cloud, planned[0].key)["T1"].key, "Done")
-    code, out, err = run(capsys, "sync", "--all", "jira:SHOP", "--json")
-    assert code == 0, err
-    result = json.loads(out)
-    assert (result["checked"], result["updated"], result["unchanged"]) == (2, 1, 1)
-
-
 def test_search_pages_through_every_sub_task_as_each_deployment_allows(
     fake: FakeJira,
 ) -> None:
@@ -489,14 +540,12 @@ def test_search_pages_through_every_sub_task_as_each_deployment_allows(
         fake.add_issue(f"T{n}", issuetype="subtask", parent=parent.key, properties={"n": n})
     token = SecretStr(fake.user.token)
     if fake.mode == "cloud":
-        credentials = Credentials("basic", token, fake.user.email)
+        signed_in = Credentials("basic", token, fake.user.email)
     else:
-        credentials = Credentials("bearer", token)
-    api = JiraApi(fake.base_url, credentials, timeout=5, retries=0, max_retry_delay=0)
-    try:
-        found = api.search(f"parent = {parent.key} ORDER BY key ASC", ["summary"], ["n"])
-    finally:
-        api.close()
+        signed_in = Credentials("bearer", token)
+    api = JiraApi(fake.base_url, signed_in, timeout=5, retries=0)
+    jql = f"parent = {parent.key} ORDER BY key ASC"
+    found = api.search(jql, ["summary"], ["n"], what="list the sub-tasks")
     assert [i["properties"]["n"] for i in found] == list(range(230))
     searches = [e for e in fake.log if "/search" in e.path]
     assert len(searches) == (3 if fake.mode == "cloud" else 1)

@@ -24,7 +24,7 @@ def test_pipes_are_escaped_only_in_table_cells() -> None:
 def test_lists_checkboxes_headings_quotes_and_rules() -> None:
     text = "# Heading\n- a\n  - b\n1. one\n   1. sub\n- [x] done\n- [ ] open\n> quoted\n---\nplain"
     assert block(text) == (
-        "*Heading*\n* a\n** b\n# one\n## sub\n* (/) done\n* (x) open\nbq. quoted\n----\nplain"
+        "*Heading*\n* a\n** b\n# one\n## sub\n* (/) done\n* ☐ open\nbq. quoted\n----\nplain"
     )
 
 

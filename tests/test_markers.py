@@ -77,3 +77,10 @@ def test_compose_brings_the_identity_line_up_to_date_and_keeps_the_rest() -> Non
     again = markers.compose(edited, markers.identity("plan", story="o/r#1", shape="b2"), "x")
     assert again.startswith("Person above\n")
     assert markers.read_identity(again, "plan") == {"shape": "b2", "story": "o/r#1"}
+
+
+def test_a_plan_written_with_x_for_open_keeps_its_ticks_in_the_neutral_mark() -> None:
+    old = "* (/) Reviewed by QA\n* (x) Deployed"  # written before ☐ marked open boxes
+    new = "* ☐ Reviewed by QA\n* ☐ Deployed"
+    assert markers.checkboxes(old, "jira") == [("Reviewed by QA", True), ("Deployed", False)]
+    assert markers.carry_ticks(old, new, "jira") == "* (/) Reviewed by QA\n* ☐ Deployed"

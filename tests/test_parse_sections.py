@@ -298,8 +298,13 @@ def test_a_bmad_story_reads_story_criteria_and_tasks() -> None:
     )
     assert plan.business.user_value.startswith("**As a** customer,")
     assert [c.refs for c in plan.acceptance_criteria] == [["1"], ["2"]]
-    assert [(t.id, t.title, t.ac_refs, t.steps) for t in plan.tasks] == [
-        ("T1", "Reset tokens", ["2"], ["Subtask 1.1: Token table", "Subtask 1.2: Expiry job"]),
-        ("T2", "Reset email", ["1"], ["Subtask 2.1: Template"]),
+    assert [(t.id, t.title, t.ac_refs) for t in plan.tasks] == [
+        ("T1", "Reset tokens", ["2"]),
+        ("T2", "Reset email", ["1"]),
     ]
-    assert [s.title for s in plan.sections] == ["Status", "Dev Notes", "Change Log"]
+    assert [[s.text for s in t.subtasks] for t in plan.tasks] == [
+        ["Subtask 1.1: Token table", "Subtask 1.2: Expiry job"],
+        ["Subtask 2.1: Template"],
+    ]
+    assert plan.overview.status == "Draft"
+    assert [s.title for s in plan.sections] == ["Dev Notes", "Change Log"]

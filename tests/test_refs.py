@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storyplan.errors import ConfigError
-from storyplan.refs import Ref, find_issue_reference, parse_ref, resolve_issue_reference
+from storyplan.refs import Ref, parse_ref, resolve_issue_reference
 
 
 @pytest.mark.parametrize(
@@ -68,21 +68,6 @@ def test_keys_and_short_names_are_canonical() -> None:
     assert parse_ref("octo/shop#42").short == "#42"
     assert parse_ref("jira:SHOP-1").short == "SHOP-1"
     assert parse_ref("stories/login.md").short == "login"
-
-
-@pytest.mark.parametrize(
-    ("text", "found"),
-    [
-        ("#123 Fix login", "#123"),
-        ("owner/repo#45", "owner/repo#45"),
-        ("PROJ-12: do it", "PROJ-12"),
-        ("https://github.com/o/r/issues/9", "https://github.com/o/r/issues/9"),
-        ("Write the docs", None),
-        ("", None),
-    ],
-)
-def test_issue_references_at_the_start_of_a_task_are_found(text: str, found: str | None) -> None:
-    assert find_issue_reference(text) == found
 
 
 def test_issue_references_resolve_against_the_story() -> None:

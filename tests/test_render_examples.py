@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from storyplan.adapters.files import FilesSettings, FilesTracker
+from storyplan.adapters.files.tracker import FilesSettings, FilesTracker
 from storyplan.defaults import complete_plan
 from storyplan.model import Plan
 from storyplan.render import ChildLink, Flavour, Renderer

@@ -16,7 +16,7 @@ from storyplan import sandbox
 from storyplan.cli import main
 from storyplan.errors import TemplateError
 from storyplan.sandbox import FolderLoader
-from tests.e2e.harness import GithubHarness, github_harness
+from tests.e2e.harness_github import GithubHarness, github_harness
 from tests.e2e.stories import TaskSpec, diamond, story_text
 
 

@@ -3,8 +3,10 @@ for (`action_event.decide`) and does it with the same `prepare`/`apply`/`sync` a
 command line; reports through step outputs, the job summary and annotations.
 
 Safety: commands in comments act only for people with write access to the repository (the
-API is asked, the payload's author_association is not trusted); the token is masked before
-anything is printed; event text is escaped wherever it is shown (`action_output`).
+API is asked, the payload's author_association is not trusted); no token is ever printed,
+not even in an `::add-mask::` line (GitHub masks secrets passed as inputs itself, and a log
+copied by a wrapper or `tee` would keep the line); event text is escaped wherever it is
+shown (`action_output`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Protocol, runtime_checkable
 
 from storyplan.action_event import (
     COMMANDS,
@@ -28,6 +30,7 @@ from storyplan.action_event import (
 from storyplan.action_output import Level, Workflow, cell, table
 from storyplan.action_reply import applied_reply, dry_run_reply, failure_reply, refusal, usage
 from storyplan.config import Settings
+from storyplan.decide import SyncStory
 from storyplan.errors import CapabilityError, StoryplanError
 from storyplan.execute import Report
 from storyplan.model import Story
@@ -37,10 +40,10 @@ from storyplan.report import describe
 from storyplan.sync import SyncResult, sync_all, sync_story
 
 WRITERS = frozenset({"admin", "write"})  # GitHub reports maintain as write, triage as read
-TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__TOKEN")
 
 
-class ActionTracker(Protocol):
+@runtime_checkable
+class ActionTracker(Tracker, Protocol):
     """What the Action needs from GitHub beyond the Tracker port (GithubTracker has it)."""
 
     def permission(self, project: str, login: str) -> str: ...
@@ -48,8 +51,6 @@ class ActionTracker(Protocol):
     def reply(self, ref: str, body: str) -> str | None: ...
 
     def parent_of(self, ref: str) -> Story | None: ...
-
-    def find_planned(self, project: str, label: str) -> list[str]: ...
 
 
 @dataclass
@@ -60,14 +61,21 @@ class Outcome:
     title: str
     story: str = ""
     plan_url: str = ""
-    created: int = 0
-    updated: int = 0
     headers: tuple[str, ...] = ("action", "target", "detail")
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     text: str = ""  # Markdown under the table
-    counts: dict[str, int] = field(default_factory=dict)  # apply's, by execute.VERBS
+    # apply's, by execute.VERBS; sync counts the plans it updated under "updated"
+    counts: dict[str, int] = field(default_factory=dict)
     annotations: list[tuple[Level, str]] = field(default_factory=list)
     exit_code: int = 0
+
+    @property
+    def created(self) -> int:
+        return self.counts.get("created", 0)
+
+    @property
+    def updated(self) -> int:
+        return self.counts.get("updated", 0)
 
     def outputs(self) -> dict[str, str]:
         return {
@@ -99,10 +107,9 @@ class Runner:
 
     def github(self, ref: Ref) -> tuple[Tracker, ActionTracker]:
         tracker = self.tracker_for(ref)
-        for name in ("permission", "reply", "parent_of", "find_planned"):
-            if not callable(getattr(tracker, name, None)):
-                raise CapabilityError(f"the {tracker.name} tracker cannot serve the GitHub Action")
-        return tracker, cast("ActionTracker", tracker)
+        if not isinstance(tracker, ActionTracker):
+            raise CapabilityError(f"the {tracker.name} tracker cannot serve the GitHub Action")
+        return tracker, tracker
 
     def run(self, decision: Decision) -> Outcome:
         if isinstance(decision, Apply):
@@ -113,6 +120,10 @@ class Runner:
             return self.command(decision)
         if isinstance(decision, SyncAll):
             return self.sync_everything(decision.project)
+        if isinstance(decision, SyncStory):
+            story = parse_ref(decision.story, "github")
+            result = sync_story(self.tracker_for(story), story, self.settings, dry_run=False)
+            return _sync_outcome(f"sync {story.key}", [result], "sync")
         return Outcome(
             "ignored",
             "nothing to do",
@@ -240,8 +251,6 @@ def _report_outcome(report: Report) -> Outcome:
         f"apply {report.story}",
         story=report.story,
         plan_url=plan_url,
-        created=counts["created"],
-        updated=counts["updated"],
         rows=[describe(change) for change in report.changes],
         text="" if report.changes else "Up to date, nothing to change.",
         counts=dict(counts),
@@ -255,7 +264,8 @@ def _sync_outcome(title: str, results: list[SyncResult], did: str = "sync-all") 
         outcome.story = results[0].story
         outcome.plan_url = results[0].plan_url or ""
     for result in results:
-        outcome.updated += result.outcome == "updated"
+        if result.outcome == "updated":
+            outcome.counts["updated"] = outcome.updated + 1
         if result.outcome != "unchanged" or did == "sync":
             outcome.rows.append((result.story, result.outcome, result.detail))
         if result.outcome == "failed":
@@ -271,11 +281,6 @@ def _sync_outcome(title: str, results: list[SyncResult], did: str = "sync-all") 
 # -- the run -------------------------------------------------------------------------------
 
 
-def mask_tokens(workflow: Workflow, env: Mapping[str, str]) -> None:
-    for name in TOKEN_VARIABLES:
-        workflow.mask(env.get(name, ""))
-
-
 def run_action(
     env: Mapping[str, str] | None = None,
     load_settings: Callable[[], Settings] = Settings,
@@ -286,7 +291,6 @@ def run_action(
     after it is annotated, so the CLI stays the one place that turns errors into exits."""
     env = os.environ if env is None else env
     workflow = workflow or Workflow(env)
-    mask_tokens(workflow, env)
     try:
         settings = load_settings()
         event = read_event(env)
@@ -322,6 +326,8 @@ def _what(decision: Decision) -> str:
         return f"/storyplan {word} on {decision.story} by {decision.login}"
     if isinstance(decision, SyncAll):
         return f"sync every planned story in {decision.project}"
+    if isinstance(decision, SyncStory):
+        return f"sync {decision.story}"
     assert isinstance(decision, Ignore)
     return f"nothing to do: {decision.reason}"
 

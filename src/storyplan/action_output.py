@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from storyplan.redact import redact
+from storyplan.terminal import literal
 
 Level = Literal["error", "warning", "notice"]
 
@@ -62,13 +63,9 @@ class Workflow:
         return self._stream or sys.stdout
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
+        # The log view reads ANSI colours: story text must not style it.
+        self.stream.write(literal(text) + "\n")
         self.stream.flush()
-
-    def mask(self, value: str) -> None:
-        """Ask the runner to hide `value` in every log line from now on."""
-        if value.strip():
-            self._line(f"::add-mask::{escape_data(value)}")
 
     def log(self, text: str) -> None:
         """One log line; it starts with `storyplan:` so event text cannot start a command."""

@@ -10,31 +10,24 @@ import importlib
 import os
 from typing import Any, Protocol
 
+from pydantic import SecretStr
+
 from storyplan.config import Settings
 from storyplan.errors import AuthError, ConfigError
-from storyplan.outgoing import Guarded
+from storyplan.outgoing import guard
 from storyplan.ports import Tracker
 from storyplan.redact import remember_url
 from storyplan.refs import Ref
+from storyplan.registry import REGISTRY, TrackerName, token_variables
 
-ADAPTERS: dict[str, str] = {
-    "files": "storyplan.adapters.files",
-    "github": "storyplan.adapters.github",
-    "gitlab": "storyplan.adapters.gitlab",
-    "jira": "storyplan.adapters.jira",
-}
-
-# The variables each tracker signs in with. They travel in HTTP headers, which carry Latin-1
-# only: a character beyond it (a mistyped or mis-pasted token) is refused here, by name.
-CREDENTIALS: dict[str, tuple[str, ...]] = {
-    "github": ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__TOKEN"),
-    "gitlab": ("GITLAB_TOKEN", "CI_JOB_TOKEN", "STORYPLAN_GITLAB__TOKEN"),
-    "jira": ("JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT"),
-}
+# A sign-in name travels in HTTP headers like a token (Jira Cloud's basic auth).
+SIGN_IN_NAMES: dict[str, tuple[str, ...]] = {"jira": ("JIRA_EMAIL",)}
 
 
-def check_credentials(tracker: str) -> None:
-    for name in CREDENTIALS.get(tracker, ()):
+def check_credentials(tracker: TrackerName) -> None:
+    """Headers carry Latin-1 only: a character beyond it (a mistyped or mis-pasted token) is
+    refused here, by the variable's name."""
+    for name in (*token_variables(tracker), *SIGN_IN_NAMES.get(tracker, ())):
         value = os.environ.get(name, "").strip()
         for position, char in enumerate(value, start=1):
             if not char.isprintable() or ord(char) > 0xFF:
@@ -54,7 +47,7 @@ def make_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
     remember_url(options.get("base_url"))
     check_credentials(ref.tracker)
     try:
-        module = importlib.import_module(ADAPTERS[ref.tracker])
+        module = importlib.import_module(f"{REGISTRY[ref.tracker].package}.tracker")
     except ModuleNotFoundError as err:
         if err.name and err.name.startswith("storyplan.adapters"):
             raise ConfigError(
@@ -62,4 +55,15 @@ def make_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
             ) from None
         raise
     factory: TrackerFactory = module.create_tracker
-    return Guarded(factory(settings, ref, **options))
+    return guard(factory(settings, ref, **options))
+
+
+class TokenSource(Protocol):
+    def token_for(self, project: str) -> SecretStr: ...
+
+
+def github_app_tokens(app_id: int, private_key: str, base_url: str) -> TokenSource:
+    """A GitHub App's installation tokens, by repository (the webhook service's)."""
+    module = importlib.import_module("storyplan.adapters.github.client")
+    tokens: TokenSource = module.AppTokens(app_id, private_key, base_url)
+    return tokens

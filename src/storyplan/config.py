@@ -6,11 +6,13 @@ that owns them, so the core never imports an adapter. Secrets come from the envi
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -21,7 +23,7 @@ from pydantic_settings import (
 )
 
 from storyplan.errors import ConfigError
-from storyplan.refs import TrackerName
+from storyplan.registry import TRACKERS, TrackerName, settings_model
 
 DEFAULT_FILE = Path("storyplan.toml")
 SECRET_WORDS = ("token", "password", "secret", "pat", "api_key")
@@ -71,12 +73,19 @@ class Settings(BaseSettings):
     labels: Labels = Field(default_factory=Labels)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     prune: bool = False
+    allow_empty: bool = False
+    # Said once, as a comment, on the sub-issue of a task removed from the story.
+    obsolete_comment: str = (
+        "storyplan: this task was removed from the plan of {story}; it is kept for its "
+        "history. Close it when it is no longer needed."
+    )
     sync: SyncSettings = Field(default_factory=SyncSettings)
     action: ActionSettings = Field(default_factory=ActionSettings)
     files: dict[str, Any] = Field(default_factory=dict)
     github: dict[str, Any] = Field(default_factory=dict)
     gitlab: dict[str, Any] = Field(default_factory=dict)
     jira: dict[str, Any] = Field(default_factory=dict)
+    serve: dict[str, Any] = Field(default_factory=dict)  # checked by storyplan.serve
 
     @classmethod
     def settings_customise_sources(
@@ -132,6 +141,75 @@ def describe(err: ValidationError, where: str) -> str:
     return f"{where}: setting '{name}' {first['msg'][0].lower()}{first['msg'][1:]}"
 
 
+def _line_of(text: str, table: str | None, key: str) -> int:
+    """The line of `key` in `[table]` (or at the top when `table` is None); 0 if not found."""
+    current: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = line.strip("[] ").strip()
+            continue
+        name = line.split("=", 1)[0].strip().strip("\"'")
+        if "=" in line and current == table and name == key:
+            return number
+    return 0
+
+
+def _nested(
+    model: type[BaseModel], table: str | None, loc: list[str], values: Mapping[str, Any]
+) -> tuple[type[BaseModel], str | None, str, Mapping[str, Any]]:
+    """Follow `loc` into nested models: the model, TOML table, key and file values it names."""
+    for index, part in enumerate(loc[:-1]):
+        field = model.model_fields.get(part)
+        inner = field.annotation if field is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return model, table, part, values
+        model, table = inner, ".".join(loc[: index + 1])
+        found = values.get(part)
+        values = found if isinstance(found, Mapping) else {}
+    return model, table, loc[-1] if loc else "", values
+
+
+def _explain(
+    err: ValidationError,
+    model: type[BaseModel],
+    table: str | None,
+    path: Path | None,
+    values: Mapping[str, Any],
+) -> str:
+    """What is wrong, where (file:line, or the environment variable), and the closest key."""
+    first = err.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    dotted = ".".join([table, *loc] if table else loc)
+    model, table, key, values = _nested(model, table, loc, values)
+    if key in values and path is not None:
+        line = _line_of(path.read_text(encoding="utf-8"), table, key)
+        where = f"{path}:{line}" if line else str(path)
+    else:
+        where = "STORYPLAN_" + "__".join(part.upper() for part in dotted.split("."))
+    if first["type"] == "extra_forbidden":
+        fields = sorted(model.model_fields)
+        close = difflib.get_close_matches(key, fields, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(fields)}"
+        return f"{where}: unknown setting '{dotted}'; {hint}"
+    return f"{where}: setting '{dotted}' {first['msg'][0].lower()}{first['msg'][1:]}"
+
+
+def check_tracker_sections(
+    settings: Settings, path: Path | None, values: Mapping[str, Any]
+) -> None:
+    """Validate every `[tracker]` section with its adapter's settings model (pydantic only:
+    no tracker SDK is imported), so a typo fails when the file is loaded."""
+    for name in TRACKERS:
+        model = settings_model(name)
+        try:
+            model.model_validate(getattr(settings, name))
+        except ValidationError as err:
+            section_values = values.get(name)
+            found = section_values if isinstance(section_values, Mapping) else {}
+            raise ConfigError(_explain(err, model, name, path, found)) from None
+
+
 def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Settings from `path` (or ./storyplan.toml if present), the environment and overrides."""
     explicit = path is not None
@@ -139,12 +217,29 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
     values = read_file(path) if explicit or path.exists() else {}
     token = _FILE_VALUES.set(values)
     try:
-        return Settings(**dict(overrides or {}))
+        settings = Settings(**dict(overrides or {}))
     except ValidationError as err:
-        where = str(path) if values else "settings"
-        raise ConfigError(describe(err, where)) from None
+        raise ConfigError(_explain(err, Settings, None, path if values else None, values)) from None
     finally:
         _FILE_VALUES.reset(token)
+    check_tracker_sections(settings, path if values else None, values)
+    return settings
+
+
+def check_base_url(value: str | None) -> str | None:
+    """`--base-url` as given, once it is known to be an http(s) URL with a host."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an unclosed [IPv6 address
+        usable = False
+    if not usable:
+        raise ConfigError(
+            f"--base-url must be an http(s) URL, e.g. https://ghe.example.com/api/v3, not '{value}'"
+        )
+    return value.strip()
 
 
 def section(settings: Settings, model: type[BaseModel], name: str) -> Any:

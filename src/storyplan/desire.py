@@ -68,6 +68,7 @@ def desire(
     task_labels: tuple[str, ...] = (),
     story_label: str | None = None,
     attach_existing: bool = True,
+    obsolete_comment: str = "",
     prune: bool = False,
     compact: bool = False,
 ) -> Desired:
@@ -99,5 +100,6 @@ def desire(
         plan_body=plan_body,
         markup=markup,
         story_label=story_label,
+        obsolete_comment=obsolete_comment,
         prune=prune,
     )

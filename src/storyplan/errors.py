@@ -4,12 +4,13 @@ StoryplanError
 ├── ConfigError            bad settings or a bad command-line value        exit 2
 ├── PlanError              the story cannot become a valid plan            exit 3
 ├── TemplateError          a template is missing or fails to render        exit 4
-└── TrackerError           the tracker refused or failed                   exit 5
-    ├── AuthError          no token, or the token was rejected            exit 6
-    ├── NotFoundError      the story, repository or project does not exist exit 7
-    ├── ForbiddenError     the token may not do this                      exit 8
-    ├── RateLimitError     rate limited; `retry_after` says when to retry  exit 9
-    └── CapabilityError    this tracker (version/tier) lacks a feature    exit 10
+├── TrackerError           the tracker refused or failed                   exit 5
+│   ├── AuthError          no token, or the token was rejected            exit 6
+│   ├── NotFoundError      the story, repository or project does not exist exit 7
+│   ├── ForbiddenError     the token may not do this                      exit 8
+│   ├── RateLimitError     rate limited; `retry_after` says when to retry  exit 9
+│   └── CapabilityError    this tracker (version/tier) lacks a feature    exit 10
+└── Interrupted            Ctrl-C during apply, after some changes         exit 130
 
 Adapters translate their SDK's exceptions into these at one boundary; only the CLI turns
 them into exit codes. Messages are one sentence and never contain a secret.
@@ -50,10 +51,11 @@ class PlanError(StoryplanError):
 
     exit_code = 3
 
-    def __init__(self, problems: list[Problem] | str) -> None:
+    def __init__(self, problems: list[Problem] | str, plan: object = None) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems)]
         self.problems = list(dict.fromkeys(problems))  # the same finding once, in order
+        self.plan = plan  # the plan as far as it was read, when there is one
         super().__init__("; ".join(str(p) for p in problems))
 
 
@@ -62,7 +64,14 @@ class TemplateError(StoryplanError):
 
 
 class TrackerError(StoryplanError):
+    """`unknown_outcome`: the request may have been carried out (no answer, or a 5xx after it
+    was sent), so a create must be looked for before it is made again."""
+
     exit_code = 5
+
+    def __init__(self, message: str, *, unknown_outcome: bool = False) -> None:
+        super().__init__(message)
+        self.unknown_outcome = unknown_outcome
 
 
 class AuthError(TrackerError):
@@ -87,3 +96,12 @@ class RateLimitError(TrackerError):
 
 class CapabilityError(TrackerError):
     exit_code = 10
+
+
+class Interrupted(StoryplanError):
+    """Ctrl-C in the middle of apply: says how far it got; the next apply finishes."""
+
+    exit_code = 130
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"interrupted after {done} of {total} changes; run apply again to finish")

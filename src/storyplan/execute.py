@@ -1,24 +1,35 @@
-"""Carrying out reconciled changes on a tracker, after the tracker's limits are checked.
+"""Carrying out reconciled changes on a tracker, after the tracker's limits and capabilities
+are checked.
 
-Changes are applied one at a time, in order, so a run cut short leaves a state the next
-run reads back and finishes. The plan comment goes last, rendered with the final keys.
+Changes go to the tracker in two batches: first everything about the children (creates,
+attaches, updates, obsolete marks), then what needs their keys (links, the story's label,
+the plan comment rendered with the final keys). A run cut short leaves a state the next run
+reads back and finishes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from storyplan.errors import PlanError, Problem, StoryplanError
+from storyplan.errors import Interrupted, PlanError, Problem, StoryplanError, TrackerError
 from storyplan.model import Story
 from storyplan.ports import (
     AddLink,
+    Applied,
     AttachChild,
+    Capabilities,
     Change,
     Child,
+    CloseChild,
+    CloseStory,
     CreateChild,
+    LabelStory,
     Limits,
+    MarkObsolete,
     PlanComment,
+    RemoveLink,
     Tracker,
     TrackerState,
     UpdateChild,
@@ -48,11 +59,15 @@ class Report:
     changes: list[Change] = field(default_factory=list)
     children: dict[str, Child] = field(default_factory=dict)
     plan: PlanComment | None = None
-    unchanged: int = 0
+    matched: int = 0  # tasks whose child existed before the run
     notes: list[str] = field(default_factory=list)  # fallbacks the tracker announced
 
     def counts(self) -> Counter[str]:
         return Counter(VERBS[change.kind] for change in self.changes)
+
+    @property
+    def unchanged(self) -> int:
+        return self.matched - sum(isinstance(c, UpdateChild) for c in self.changes)
 
 
 def placeholder_keys(desired: Desired, matched: dict[str, Child]) -> dict[str, Child]:
@@ -89,13 +104,40 @@ def check_limits(
         raise PlanError([Problem(problem) for problem in problems])
 
 
-def execute(
-    tracker: Tracker, story: Story, desired: Desired, state: TrackerState, reconciled: Reconciled
-) -> Report:
-    report = Report(story=story.ref, plan=state.plan)
-    keys: dict[str, Child] = dict(reconciled.matched)
-    total = len(reconciled.changes)
-    for done, change in enumerate(reconciled.changes):
+CHILD_CHANGES = (CreateChild, AttachChild, UpdateChild, MarkObsolete, CloseChild)
+
+
+def fit_capabilities(
+    capabilities: Capabilities, tracker: str, changes: Sequence[Change]
+) -> tuple[list[Change], list[str]]:
+    """The changes this tracker can carry out, and one note for each kind it cannot: the
+    one place the core consults capabilities, before anything is written."""
+    kept: list[Change] = []
+    notes: dict[str, None] = {}
+    for change in changes:
+        if isinstance(change, LabelStory) and not capabilities.labels:
+            notes[f"the {tracker} tracker has no labels; the story is not labelled"] = None
+        elif isinstance(change, CloseStory) and not capabilities.close_story:
+            notes[f"the {tracker} tracker cannot close a story; it is left open"] = None
+        elif isinstance(change, AddLink | RemoveLink) and not capabilities.dependencies:
+            notes[
+                f"the {tracker} tracker has no dependency links; dependencies are shown in "
+                "the plan only"
+            ] = None
+        else:
+            kept.append(change)
+    return kept, list(notes)
+
+
+def _resolved(
+    changes: Sequence[Change],
+    keys: dict[str, Child],
+    state: TrackerState,
+    desired: Desired,
+) -> list[Change]:
+    """Links get the keys of children made in the first batch; the plan its final text."""
+    out: list[Change] = []
+    for change in changes:
         if isinstance(change, AddLink) and (change.blocker is None or change.blocked is None):
             change = change.model_copy(
                 update={
@@ -108,24 +150,55 @@ def execute(
             if state.plan is not None and state.plan.body == body:
                 continue
             change = change.model_copy(update={"body": body})
-        try:
-            applied = tracker.apply(story, change)
-        except StoryplanError as err:
-            if done:
-                err.args = (
-                    f"{err} ({done} of {total} changes were made; run apply again to finish)",
-                )
-            raise
-        report.changes.append(change)
-        if applied.child is not None and isinstance(
-            change, CreateChild | AttachChild | UpdateChild
-        ):
-            keys[change.task_id] = applied.child
-        if applied.plan is not None:
-            report.plan = applied.plan
-        report.notes.extend(note for note in applied.notes if note not in report.notes)
+        out.append(change)
+    return out
+
+
+def execute(
+    tracker: Tracker,
+    story: Story,
+    desired: Desired,
+    state: TrackerState,
+    reconciled: Reconciled,
+    on_step: Callable[[Change], None] = lambda change: None,
+) -> Report:
+    """Make the changes; `on_step` hears of each one as it is made (for progress)."""
+    changes, notes = fit_capabilities(tracker.capabilities, tracker.name, reconciled.changes)
+    report = Report(story=story.ref, plan=state.plan, notes=notes)
+    keys: dict[str, Child] = dict(reconciled.matched)
+    first = [c for c in changes if isinstance(c, CHILD_CHANGES)]
+    later = [c for c in changes if not isinstance(c, CHILD_CHANGES)]
+    total = len(changes)
+    try:
+        for applied in tracker.apply(story, first) if first else ():
+            _record(report, keys, applied)
+            on_step(applied.change)
+        second = _resolved(later, keys, state, desired)
+        total = len(first) + len(second)
+        for applied in tracker.apply(story, second) if second else ():
+            _record(report, keys, applied)
+            on_step(applied.change)
+    except KeyboardInterrupt:
+        # The change under way may or may not have been made; the next apply reads back
+        # which and finishes (see "Convergent" in the design).
+        raise Interrupted(len(report.changes), total) from None
+    except StoryplanError as err:
+        # A change may be made of several requests: one whose answer was lost may have left
+        # part of it written, which the next run finishes as surely as a counted change.
+        if report.changes or (isinstance(err, TrackerError) and err.unknown_outcome):
+            made = len(report.changes)
+            err.args = (f"{err} ({made} of {total} changes were made; run apply again to finish)",)
+        raise
     report.children = keys
-    report.unchanged = sum(
-        1 for want in desired.children if want.task_id in reconciled.matched
-    ) - sum(isinstance(c, UpdateChild) for c in report.changes)
+    report.matched = sum(1 for want in desired.children if want.task_id in reconciled.matched)
     return report
+
+
+def _record(report: Report, keys: dict[str, Child], applied: Applied) -> None:
+    change = applied.change
+    report.changes.append(change)
+    if applied.child is not None and isinstance(change, CreateChild | AttachChild | UpdateChild):
+        keys[change.task_id] = applied.child
+    if applied.plan is not None:
+        report.plan = applied.plan
+    report.notes.extend(note for note in applied.notes if note not in report.notes)

@@ -4,6 +4,7 @@ and drawn for the plan (a Mermaid graph for Markdown, rows of a table for Jira).
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Mapping
 from typing import Protocol
@@ -64,50 +65,62 @@ def _edges(plan: Plan) -> dict[str, list[str]]:
 
 
 def find_cycle(plan: Plan) -> list[str]:
-    """The first cycle in story order as a closed path (`T1 → T2 → T1`), or [] if none."""
+    """The first cycle in story order as a closed path (`T1 → T2 → T1`), or [] if none.
+
+    Iterative, so a chain of thousands of tasks cannot exhaust the interpreter's stack.
+    """
     deps = _edges(plan)
     state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        state[node] = 1
-        stack.append(node)
-        for dep in deps.get(node, []):
-            if state.get(dep) == 1:
-                start = stack.index(dep)
-                return [*stack[start:], dep]
-            if dep not in state:
-                found = visit(dep)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return []
-
     for task in plan.tasks:
-        if task.id not in state:
-            found = visit(task.id)
-            if found:
+        if task.id in state:
+            continue
+        stack: list[str] = [task.id]
+        todo: list[list[str]] = [list(reversed(deps.get(task.id, [])))]
+        state[task.id] = 1
+        while stack:
+            if not todo[-1]:
+                state[stack.pop()] = 2
+                todo.pop()
+                continue
+            dep = todo[-1].pop()
+            if state.get(dep) == 1:
+                found = [*stack[stack.index(dep) :], dep]
                 # Read the cycle in the direction work flows: dependency first.
                 return list(reversed(found))
+            if dep not in state:
+                state[dep] = 1
+                stack.append(dep)
+                todo.append(list(reversed(deps.get(dep, []))))
     return []
 
 
 def topological_order(plan: Plan) -> list[Task]:
-    """Tasks with every dependency before its dependents; ties keep story order."""
+    """Tasks with every dependency before its dependents; ties keep story order. Kahn's
+    algorithm with a heap by story position: O((n + e) log n)."""
     deps = _edges(plan)
     position = {task.id: index for index, task in enumerate(plan.tasks)}
-    done: set[str] = set()
+    waiting = {task.id: len(set(deps[task.id])) for task in plan.tasks}
+    after: dict[str, list[str]] = {task.id: [] for task in plan.tasks}
+    for task_id, needs in deps.items():
+        for dep in set(needs):
+            after[dep].append(task_id)
+    ready = [position[t] for t, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
     order: list[Task] = []
-    remaining = list(plan.tasks)
-    while remaining:
-        ready = [t for t in remaining if all(d in done for d in deps[t.id])]
+    placed: set[str] = set()
+    while len(order) < len(plan.tasks):
         if not ready:  # a cycle: check_graph reports it; keep story order for the rest
-            ready = remaining[:1]
-        task = min(ready, key=lambda t: position[t.id])
+            rest = min(position[t] for t in waiting if t not in placed)
+            heapq.heappush(ready, rest)
+        task = plan.tasks[heapq.heappop(ready)]
+        if task.id in placed:
+            continue
+        placed.add(task.id)
         order.append(task)
-        done.add(task.id)
-        remaining.remove(task)
+        for later in after[task.id]:
+            waiting[later] -= 1
+            if waiting[later] == 0 and later not in placed:
+                heapq.heappush(ready, position[later])
     return order
 
 
@@ -138,7 +151,8 @@ def mermaid(plan: Plan, children: Mapping[str, _Linked] | None = None) -> str:
         if task.id in children:
             label += f" ({children[task.id].key})"
         lines.append(f'    {_node_id(task.id)}["{_label(label)}"]')
+    edges = _edges(plan)
     for task in plan.tasks:
-        for dep in _edges(plan)[task.id]:
+        for dep in edges[task.id]:
             lines.append(f"    {_node_id(dep)} --> {_node_id(task.id)}")
     return "\n".join(lines)

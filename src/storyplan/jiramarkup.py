@@ -3,7 +3,8 @@ Jira templates, with every `{` a story could use to open a macro (and so forge s
 `{anchor:storyplan-…}` markers) escaped.
 
 Jira comments have no tickable checkbox in wiki markup, so a checklist item is shown with
-the status icons Jira has: `(/)` for done and `(x)` for not done yet.
+Jira's `(/)` icon when done and a plain ☐ when not done yet (Jira's `(x)` is a red cross,
+which reads as "failed").
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 CHECKED = "(/)"
-UNCHECKED = "(x)"
+UNCHECKED = "☐"
 
 _FENCE = re.compile(r"^\s{0,3}(?P<fence>```|~~~)\s*(?P<lang>[\w+#.-]*)\s*$")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")

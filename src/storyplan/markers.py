@@ -15,9 +15,11 @@ _ATTR = re.compile(r'(\w+)="([^"]*)"')
 _BOX = re.compile(
     r"^(?P<lead>\s*(?:[-*+]|\d+[.)])\s+\[)(?P<mark>[ xX])(?P<rest>\]\s+(?P<text>.*))$"
 )
-# Jira wiki has no tickable box: storyplan shows (/) for done and (x) for open.
-_JIRA_BOX = re.compile(r"^(?P<lead>\s*[*#-]+\s+\()(?P<mark>/|x)(?P<rest>\)\s+(?P<text>.*))$")
-_TICKS = {"markdown": (_BOX, " ", "x"), "jira": (_JIRA_BOX, "x", "/")}
+# Jira wiki has no tickable box: storyplan shows (/) for done and a plain ☐ for open (Jira
+# draws (x) as a red cross, "failed"); plans written before show (x), which still reads open.
+_JIRA_BOX = re.compile(r"^(?P<lead>\s*[*#-]+\s+)(?P<mark>\(/\)|\(x\)|☐)(?P<rest>\s+(?P<text>.*))$")
+# markup → (pattern, marks of an open box, the mark of a ticked one)
+_TICKS = {"markdown": (_BOX, (" ",), "x"), "jira": (_JIRA_BOX, ("(x)", "☐"), "(/)")}
 _LINK_TAIL = re.compile(r"\s*\((?:\[[^\]]*\]\([^)]*\)|[^()]*)\)\s*$")
 
 
@@ -138,11 +140,11 @@ def item_key(text: str) -> str:
 
 def checkboxes(text: str, markup: Markup = "markdown") -> list[tuple[str, bool]]:
     """Every checklist line in `text` as (item text, ticked), in order."""
-    pattern, open_mark, _ = _TICKS[markup]
+    pattern, open_marks, _ = _TICKS[markup]
     result = []
     for line in text.splitlines():
         if match := pattern.match(line):
-            result.append((match["text"], match["mark"] != open_mark))
+            result.append((match["text"], match["mark"] not in open_marks))
     return result
 
 
@@ -153,7 +155,7 @@ def carry_ticks(
 
     `skip` holds digests of boxes storyplan ticked itself: those follow `new`, not `old`.
     """
-    pattern, open_mark, done_mark = _TICKS[markup]
+    pattern, open_marks, done_mark = _TICKS[markup]
     skip = skip or set()
     ticked = {key for key in _ticked_keys(old, markup) if _digest(key) not in skip}
     if not ticked:
@@ -161,7 +163,7 @@ def carry_ticks(
     lines = []
     for line in new.splitlines(keepends=True):
         match = pattern.match(line.rstrip("\n"))
-        if match and match["mark"] == open_mark and item_key(match["text"]) in ticked:
+        if match and match["mark"] in open_marks and item_key(match["text"]) in ticked:
             tail = "\n" if line.endswith("\n") else ""
             line = f"{match['lead']}{done_mark}{match['rest']}{tail}"
         lines.append(line)

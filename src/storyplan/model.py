@@ -43,6 +43,7 @@ class Story(Model):
     updated_at: datetime | None = None
     state: str = "open"
     source: str = ""  # where the text came from (a path or a URL), for error messages
+    part: int | None = None  # which story of a file that holds several (1-based)
 
 
 class Level(StrEnum):
@@ -99,13 +100,15 @@ class Task(Model):
     technologies: list[str] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
+    subtasks: list[ChecklistItem] = Field(default_factory=list)  # ticked ones stay ticked
     acceptance_criteria: list[ChecklistItem] = Field(default_factory=list)
     testing: Testing = Field(default_factory=Testing)
     estimate: str = ""
     complexity: Level | None = None
     risk: Level | None = None
     notes: str = ""
-    parallel: bool = False
+    parallel: bool = False  # spec-kit's [P]: may run alongside the tasks around it
+    user_story: str = ""  # spec-kit's [US1]: the user story the task delivers
     ac_refs: list[str] = Field(default_factory=list)
     existing: str | None = None  # a reference to an issue this task already is
     done: bool = False  # ticked in the story, or its sub-issue is done
@@ -118,6 +121,7 @@ class Overview(Model):
     story_id: str = ""
     story_title: str = ""
     story_url: str = ""
+    status: str = ""  # as the story states it ("Status: ready-for-dev", front matter status)
     tech_lead: str = ""
     developers: list[str] = Field(default_factory=list)
     plan_date: date | None = None

@@ -7,6 +7,7 @@ Changes name tasks by id and children by their tracker key (`octo/shop#43`, `SHO
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,11 +60,13 @@ class Limits(Frozen):
 
 
 class Capabilities(Frozen):
-    """What a tracker can do natively; missing ones have announced fallbacks, never no-ops."""
+    """What a tracker can do natively. The core consults these before the first write of a
+    run (`storyplan.capable`): a missing one is an announced fallback, never a no-op."""
 
-    sub_issues: bool = True
-    dependencies: bool = True
+    sub_issues: bool = True  # children are nested under the story (else: related issues)
+    dependencies: bool = True  # dependency links between children
     labels: bool = True  # can label a story so scheduled sync finds it
+    close_story: bool = True  # can close the story once every task is done
     attach_existing: bool = True  # a task can be an issue that already exists
 
 
@@ -92,6 +95,7 @@ class UpdateChild(Frozen):
     title: str
     body: str
     fields: tuple[str, ...]  # which of title/body changed, for the report
+    revive: bool = False  # the child was marked obsolete and its task is back: lift the mark
 
 
 class AddLink(Frozen):
@@ -115,7 +119,7 @@ class MarkObsolete(Frozen):
     task_id: str
     key: str
     title: str
-    reason: str
+    comment: str  # the one comment that says why, in the tracker's markup
 
 
 class CloseChild(Frozen):
@@ -158,8 +162,10 @@ Change = Annotated[
 
 
 class Applied(Frozen):
-    """What an adapter reports back for one change: the child or comment it touched."""
+    """What an adapter reports back for one change it carried out: the change itself, and the
+    child or comment it touched."""
 
+    change: Change
     child: Child | None = None
     plan: PlanComment | None = None
     # What the person running storyplan should hear about how it was done: a fallback the
@@ -168,7 +174,13 @@ class Applied(Frozen):
 
 
 class Tracker(Protocol):
-    """A place stories live. `apply` gets changes whose child keys are all resolved."""
+    """A place stories live.
+
+    `apply` gets a batch of changes whose child keys are all resolved and yields one
+    `Applied` per change it carried out, in the batch's order; a tracker that cannot batch
+    carries them out one by one (`storyplan.dispatch.one_by_one`). It stops at the first
+    failure by raising; what it yielded before that was made.
+    """
 
     name: str
     markup: Markup
@@ -182,4 +194,8 @@ class Tracker(Protocol):
         """`with_links=False` may skip reading dependency links (sync trusts the plan's record)."""
         ...
 
-    def apply(self, story: Story, change: Change) -> Applied: ...
+    def find_planned(self, project: str, label: str) -> list[str]:
+        """The keys of every story in `project` that carries storyplan's story label."""
+        ...
+
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]: ...

@@ -51,7 +51,7 @@ class Desired:
     markup: Markup = "markdown"
     shape: str = ""  # digest of the children as apply makes them (recorded in the plan)
     story_label: str | None = None
-    obsolete_reason: str = "its task was removed from the story's plan"
+    obsolete_comment: str = ""  # said once on a child whose task was removed
     prune: bool = False
 
 
@@ -111,14 +111,19 @@ def reconcile(desired: Desired, state: TrackerState) -> Reconciled:
             for name, differs in (
                 ("title", child.title != want.title),
                 ("body", child.body != body),
-                ("revived", child.obsolete),  # the task is back: lift the obsolete mark
+                ("revived", child.obsolete),
             )
             if differs
         )
         if fields:
             updates.append(
                 UpdateChild(
-                    task_id=want.task_id, key=child.key, title=want.title, body=body, fields=fields
+                    task_id=want.task_id,
+                    key=child.key,
+                    title=want.title,
+                    body=body,
+                    fields=fields,
+                    revive=child.obsolete,  # the task is back: lift the obsolete mark
                 )
             )
     changes.extend(updates)
@@ -177,7 +182,7 @@ def _obsolete_changes(desired: Desired, state: TrackerState) -> list[Change]:
                     task_id=child.task_id,
                     key=child.key,
                     title=child.title,
-                    reason=desired.obsolete_reason,
+                    comment=desired.obsolete_comment,
                 )
             )
         if desired.prune and child.status not in (TaskStatus.DONE, TaskStatus.NOT_PLANNED):

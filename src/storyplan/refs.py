@@ -10,13 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 from storyplan.errors import ConfigError
-
-TrackerName = Literal["files", "github", "gitlab", "jira"]
-TRACKERS: tuple[TrackerName, ...] = ("files", "github", "gitlab", "jira")
+from storyplan.registry import TRACKERS, TrackerName
 
 _PATH = r"[\w.-]+(?:/[\w.-]+)+"
 _GITHUB_SHORT = re.compile(r"^(?P<project>[\w.-]+/[\w.-]+)#(?P<number>\d+)$")
@@ -25,6 +22,7 @@ _JIRA_KEY = re.compile(r"^(?P<project>[A-Z][A-Z0-9_]+)-(?P<number>\d+)$")
 _LOCAL = re.compile(r"^#(?P<number>\d+)$")
 _GITLAB_URL = re.compile(rf"^/(?P<project>{_PATH})/-/(?:issues|work_items)/(?P<number>\d+)/?$")
 _GITHUB_URL = re.compile(r"^/(?P<project>[\w.-]+/[\w.-]+)/issues/(?P<number>\d+)/?$")
+_PULL_URL = re.compile(r"^https?://[^/]+/.+/(?:pull|-/merge_requests)/\d+")
 _JIRA_URL = re.compile(r"^(?P<root>.*)/browse/(?P<key>[A-Z][A-Z0-9_]+-\d+)/?$")
 
 FORMS = "a story file path, owner/repo#42, gitlab:group/project#17, jira:SHOP-123, or an issue URL"
@@ -100,9 +98,18 @@ def parse_ref(text: str, default: TrackerName | None = None) -> Ref:
         return _parse_for("gitlab", raw, raw)
     if _JIRA_KEY.match(raw) and not Path(raw).exists():
         return _parse_for("jira", raw, raw)
-    if raw:
-        return Ref("files", raw, "")
-    raise ConfigError(f"an empty story reference was given; expected {FORMS}")
+    if not raw:
+        raise ConfigError(f"an empty story reference was given; expected {FORMS}")
+    if not Path(raw).exists() and ("://" in raw or ("#" in raw and not Path(raw).suffix)):
+        raise ConfigError(f"{_unreadable(raw)}; expected {FORMS}")
+    return Ref("files", raw, "")
+
+
+def _unreadable(raw: str) -> str:
+    """Why a URL or an issue-like text is no story, in a few words."""
+    if _PULL_URL.search(raw):
+        return f"'{raw}' is a pull or merge request, not an issue"
+    return f"'{raw}' is not a story reference storyplan can read"
 
 
 def _parse_for(tracker: TrackerName, text: str, raw: str) -> Ref:
@@ -124,19 +131,6 @@ def _parse_for(tracker: TrackerName, text: str, raw: str) -> Ref:
         }[tracker]
         raise ConfigError(f"'{raw}' is not a {tracker} story reference; expected {example}")
     return Ref(tracker, match["project"], match["number"])
-
-
-def find_issue_reference(text: str) -> str | None:
-    """The issue reference `text` starts with (`#12`, `o/r#3`, `PROJ-7`, a URL), else None."""
-    head = text.strip().split(maxsplit=1)
-    if not head:
-        return None
-    word = head[0].rstrip(".,;:")
-    if _LOCAL.match(word) or _GITLAB_SHORT.match(word) or _JIRA_KEY.match(word):
-        return word
-    if _from_url(word):
-        return word
-    return None
 
 
 def resolve_issue_reference(reference: str, story: Ref) -> Ref:

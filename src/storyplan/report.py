@@ -25,6 +25,8 @@ from storyplan.ports import (
 )
 from storyplan.sync import OUTCOMES, SyncResult
 
+OBSOLETE = "its task was removed from the story's plan"
+
 
 def describe(change: Change) -> tuple[str, str, str]:
     """(action, target, detail) for one change."""
@@ -47,7 +49,7 @@ def describe(change: Change) -> tuple[str, str, str]:
             (f"{change.blocked_task} no longer waits for {change.blocker_task}"),
         )
     if isinstance(change, MarkObsolete):
-        return "obsolete", f"{change.task_id} ({change.key})", change.reason
+        return "obsolete", f"{change.task_id} ({change.key})", OBSOLETE
     if isinstance(change, CloseChild):
         return "close", f"{change.task_id} ({change.key})", "closed as not planned"
     if isinstance(change, UpsertPlan):
@@ -130,24 +132,35 @@ def sync_counts(results: Sequence[SyncResult]) -> dict[str, int]:
     return counts
 
 
+def snake(word: str) -> str:
+    return word.replace(" ", "_")
+
+
 def sync_json(results: Sequence[SyncResult]) -> str:
-    rows = [result.__dict__ for result in results]
-    summary = {"checked": len(results), **sync_counts(results), "stories": rows}
-    return json.dumps(summary, indent=2)
+    """`needs_apply`, `not_planned`: keys and outcomes in snake_case, as everywhere in JSON."""
+    rows = [{**result.__dict__, "outcome": snake(result.outcome)} for result in results]
+    counts = {snake(name): n for name, n in sync_counts(results).items()}
+    return json.dumps({"checked": len(results), **counts, "stories": rows}, indent=2)
 
 
 def print_sync(
     console: Console, results: Sequence[SyncResult], *, dry_run: bool, everything: bool
 ) -> None:
-    """A row per story that needs a look (every story when one was named), then the counts."""
+    """A row per story that needs a look (every story when one was named), then the counts;
+    no table when every story is as it was."""
     verb = "would update" if dry_run else "updated"
-    table = Table(title=f"sync: {len(results)} story(ies) checked", title_justify="left")
-    for column in ("story", "outcome", "detail"):
-        table.add_column(column)
-    for result in results:
-        if result.outcome != "unchanged" or not everything:
-            outcome = verb if result.outcome == "updated" else result.outcome
-            table.add_row(result.story, outcome, result.detail or "")
-    console.print(table)
+    rows = [
+        (result.story, verb if result.outcome == "updated" else result.outcome, result.detail)
+        for result in results
+        if result.outcome != "unchanged" or not everything
+    ]
+    if rows:
+        table = Table(title=f"sync: {len(results)} story(ies) checked", title_justify="left")
+        for column in ("story", "outcome", "detail"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
     counts = sync_counts(results)
-    console.print(", ".join(f"{n} {name}" for name, n in counts.items() if n) or "nothing found")
+    words = [f"{n} {verb if name == 'updated' else name}" for name, n in counts.items() if n]
+    console.print(", ".join(words) or "no planned story found")

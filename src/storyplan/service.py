@@ -4,49 +4,68 @@ the Action and scheduled runs: fetch, parse, check the graph, read state, reconc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from storyplan import markers
 from storyplan.config import Settings
 from storyplan.defaults import complete_plan
 from storyplan.desire import DEFAULT_TITLE, desire
-from storyplan.errors import ConfigError
+from storyplan.errors import ConfigError, PlanError, Problem
 from storyplan.execute import Report, check_limits, execute, placeholder_keys
 from storyplan.graph import validate_graph
 from storyplan.model import Markup, Plan, Story, Task
-from storyplan.parse.story import parse_story
-from storyplan.ports import Child, Link, PlanComment, Tracker, TrackerState
-from storyplan.progress import with_progress
+from storyplan.parse.stories import select_story
+from storyplan.parse.story import empty_message, parse_story
+from storyplan.ports import Change, Child, Link, PlanComment, Tracker, TrackerState
+from storyplan.progress import FINISHED, with_progress
 from storyplan.reconcile import Desired, Reconciled, match_children, plan_comment_body, reconcile
 from storyplan.refs import Ref, parse_ref
 from storyplan.render import ChildLink, Renderer
 
 
 def build_plan(story: Story, settings: Settings, today: date | None = None) -> Plan:
-    """Story text to a complete, checked plan; raises PlanError with every problem."""
+    """Story text to a complete, checked plan; raises PlanError with every problem, and when
+    the story has no task unless `settings.allow_empty`."""
     plan = parse_story(story, synonyms=settings.synonyms, today=today)
+    refuse_empty(plan, settings)
     plan = complete_plan(plan)
     validate_graph(plan)
     return plan
 
 
+def refuse_empty(plan: Plan, settings: Settings) -> None:
+    """A plan with no task would post an empty plan and create nothing: an error, unless the
+    user asked for it."""
+    if not plan.tasks and not settings.allow_empty:
+        source = plan.story.source or plan.story.ref
+        raise PlanError([Problem(empty_message(plan), 0, source)])
+
+
 class TrackerRenderer:
-    """Renders plan and task text in a tracker's markup, from storyplan models only."""
+    """Renders plan and task text in a tracker's markup, from storyplan models only. Each
+    text is rendered once a run: the same children give the same plan, a task its body."""
 
     def __init__(self, markup: Markup, settings: Settings) -> None:
         self.renderer = Renderer(markup, settings.templates)
         self.markup = markup
+        self._plans: dict[tuple[object, ...], str] = {}
+        self._tasks: dict[str, str] = {}
 
     def plan_text(self, plan: Plan, children: Mapping[str, Child], *, compact: bool) -> str:
-        links = {task_id: ChildLink(key=c.key, url=c.url) for task_id, c in children.items()}
-        return self.renderer.plan(
-            with_progress(plan, children, self.markup), links, compact=compact
-        )
+        key = (id(plan), compact, tuple(sorted(children.items())))
+        if key not in self._plans:
+            links = {task_id: ChildLink(key=c.key, url=c.url) for task_id, c in children.items()}
+            self._plans[key] = self.renderer.plan(
+                with_progress(plan, children, self.markup), links, compact=compact
+            )
+        return self._plans[key]
 
     def task_text(self, plan: Plan, task: Task) -> str:
-        return self.renderer.task(plan, task)
+        if task.id not in self._tasks:
+            self._tasks[task.id] = self.renderer.task(plan, task)
+        return self._tasks[task.id]
 
 
 @dataclass
@@ -59,24 +78,42 @@ class Prepared:
     desired: Desired
     reconciled: Reconciled
     compact: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def _desire(
-    plan: Plan, ref: Ref, tracker: Tracker, settings: Settings, prune: bool, compact: bool
+    plan: Plan,
+    ref: Ref,
+    tracker: Tracker,
+    settings: Settings,
+    renderer: TrackerRenderer,
+    *,
+    prune: bool,
+    compact: bool,
 ) -> Desired:
     caps = tracker.capabilities
     return desire(
         plan,
         ref,
-        TrackerRenderer(tracker.markup, settings),
+        renderer,
         markup=tracker.markup,
         title_format=settings.title_format or tracker.title_format or DEFAULT_TITLE,
         task_labels=tuple(settings.labels.task) if caps.labels else (),
         story_label=settings.labels.story if caps.labels else None,
         attach_existing=caps.attach_existing,
+        obsolete_comment=_obsolete_comment(settings.obsolete_comment, ref),
         prune=prune,
         compact=compact,
     )
+
+
+def _obsolete_comment(template: str, ref: Ref) -> str:
+    try:
+        return template.format(story=ref.key)
+    except (KeyError, IndexError, ValueError, AttributeError) as err:
+        raise ConfigError(
+            f"obsolete_comment '{template}' is not valid ({err}); it may use {{story}}"
+        ) from None
 
 
 def canonical_ref(ref: Ref, story: Story) -> Ref:
@@ -99,14 +136,17 @@ def prepare(
     prune: bool = False,
     today: date | None = None,
     trust_shape: bool = False,
+    part: int | None = None,
 ) -> Prepared:
     """Everything apply needs. `trust_shape` (sync): when the plan comment records that the
-    children were made exactly as the story now wants them, their links are not read."""
-    story = tracker.fetch_story(ref.key)
+    children were made exactly as the story now wants them, their links are not read. `part`:
+    which story of a file holding several."""
+    story = select_story(tracker.fetch_story(ref.key), part)
     ref = canonical_ref(ref, story)
     plan = build_plan(story, settings, today)
     state = tracker.read_state(story, with_links=not trust_shape)
-    desired = _desire(plan, ref, tracker, settings, prune, compact=False)
+    renderer = TrackerRenderer(tracker.markup, settings)
+    desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=False)
     if trust_shape:
         state = _links_from_shape(tracker, story, state, desired)
     reconciled = reconcile(desired, state)
@@ -117,10 +157,23 @@ def prepare(
         if len(plan_comment_body(state.plan, desired, keys)) > limit:
             # Task detail lives in the sub-issues; the comment keeps every section.
             compact = True
-            desired = _desire(plan, ref, tracker, settings, prune, compact=True)
+            desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=True)
             reconciled = reconcile(desired, state)
     check_limits(tracker.limits, state, desired, reconciled, story)
-    return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact)
+    notes = disagreements(plan, reconciled.matched)
+    return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact, notes)
+
+
+def disagreements(plan: Plan, children: Mapping[str, Child]) -> list[str]:
+    """Tasks ticked in the story whose sub-issue says otherwise: said, never settled silently."""
+    return [
+        f"Task {task.number} is ticked in the story but {child.key} is "
+        f"{child.status.value.replace('_', ' ')}"
+        for task in plan.tasks
+        if task.done
+        and (child := children.get(task.id)) is not None
+        and child.status not in FINISHED
+    ]
 
 
 def recorded_shape(plan: PlanComment | None, markup: Markup) -> str | None:
@@ -148,7 +201,12 @@ def _links_from_shape(
     return state.model_copy(update={"links": links})
 
 
-def apply(prepared: Prepared) -> Report:
+def apply(prepared: Prepared, on_step: Callable[[Change], None] = lambda change: None) -> Report:
     return execute(
-        prepared.tracker, prepared.story, prepared.desired, prepared.state, prepared.reconciled
+        prepared.tracker,
+        prepared.story,
+        prepared.desired,
+        prepared.state,
+        prepared.reconciled,
+        on_step,
     )

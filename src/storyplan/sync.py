@@ -8,25 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from storyplan import markers
 from storyplan.config import Settings
+from storyplan.drift import describe_drift
 from storyplan.errors import PlanError, StoryplanError
-from storyplan.execute import execute
+from storyplan.execute import execute, fit_capabilities
 from storyplan.ports import Change, CloseStory, LabelStory, Tracker, UpsertPlan
 from storyplan.progress import FINISHED
 from storyplan.reconcile import Reconciled
 from storyplan.redact import redact
 from storyplan.refs import Ref
-from storyplan.service import Prepared, prepare
+from storyplan.service import Prepared, prepare, recorded_shape
 
 Outcome = Literal["updated", "unchanged", "needs apply", "not planned", "failed"]
 OUTCOMES: tuple[Outcome, ...] = ("updated", "unchanged", "needs apply", "not planned", "failed")
 
 
-class Searchable(Protocol):
-    def find_planned(self, project: str, label: str) -> list[str]: ...
+NEEDS_APPLY: tuple[Outcome, ...] = ("needs apply", "not planned")
+
+
+def plan_noun(tracker: Tracker) -> str:
+    """What the tracker keeps the plan in: "plan comment", or the files tracker's "plan file"."""
+    return str(getattr(tracker, "plan_noun", "plan comment"))
 
 
 @dataclass(frozen=True)
@@ -41,29 +46,33 @@ def sync_story(tracker: Tracker, ref: Ref, settings: Settings, *, dry_run: bool)
     """Sync one story; raises the tracker's errors (sync_all reports and goes on)."""
     prepared = prepare(tracker, ref, settings, trust_shape=True)
     state = prepared.state
+    noun = plan_noun(tracker)
     if state.plan is None:
-        return SyncResult(ref.key, "not planned", "no plan comment yet; run apply")
+        return SyncResult(ref.key, "not planned", f"no {noun} yet; run apply")
     if markers.managed(state.plan.body, tracker.markup) is None:
         raise PlanError(
-            f"the plan comment on {ref.key} has lost storyplan's begin/end markers; "
-            "restore them or delete the comment and run apply"
+            f"the {noun} of {ref.key} has lost storyplan's begin/end markers; "
+            f"restore them or delete the {noun.split()[-1]} and run apply"
         )
     changes = prepared.reconciled.changes
     structural = [c for c in changes if not isinstance(c, UpsertPlan | LabelStory)]
     if structural:
-        kinds = sorted({c.kind.replace("_", " ") for c in structural})
-        detail = f"the plan changed since the last apply ({', '.join(kinds)}); run apply"
+        recorded = recorded_shape(state.plan, tracker.markup)
+        read = recorded in (None, prepared.desired.shape)  # else links were not read
+        drift = describe_drift(prepared.plan, state.plan, structural, links_read=read)
+        detail = f"{drift}; run apply"
         return SyncResult(ref.key, "needs apply", detail, state.plan.url)
     upserts: list[Change] = [c for c in changes if isinstance(c, UpsertPlan)]
     upserts.extend(_when_done(prepared, settings))
+    upserts, notes = fit_capabilities(tracker.capabilities, tracker.name, upserts)
     if not upserts:
-        return SyncResult(ref.key, "unchanged", "", state.plan.url)
+        return SyncResult(ref.key, "unchanged", "; ".join(notes), state.plan.url)
     if dry_run:
-        return SyncResult(ref.key, "updated", "would update the plan comment", state.plan.url)
+        return SyncResult(ref.key, "updated", f"would update the {noun}", state.plan.url)
     only_plan = Reconciled(changes=upserts, matched=prepared.reconciled.matched)
     report = execute(tracker, prepared.story, prepared.desired, state, only_plan)
     url = report.plan.url if report.plan else state.plan.url
-    return SyncResult(ref.key, "updated", "plan comment updated", url)
+    return SyncResult(ref.key, "updated", f"{noun} updated", url)
 
 
 def _when_done(prepared: Prepared, settings: Settings) -> list[Change]:

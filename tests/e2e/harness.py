@@ -7,14 +7,12 @@ many reads and writes the run cost.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from storyplan import markers
 from storyplan.cli import main
 from storyplan.errors import TrackerError
 
@@ -48,6 +46,46 @@ class Harness(Protocol):
     def clear_faults(self) -> None: ...
 
 
+@runtime_checkable
+class Remote(Harness, Protocol):
+    """A harness for a tracker reached over HTTP: the transport's faults can be played."""
+
+    scope: str  # what `sync --all` is given to find this story (github:octo/shop)
+
+    def add_existing(self, title: str) -> str:
+        """Make an issue that exists before the story is planned; the reference a story
+        writes for it (`#12`, `SHOP-7`)."""
+        ...
+
+    def existing_unchanged(self, reference: str) -> bool:
+        """Whether that issue's title and body are as they were made."""
+        ...
+
+    def lose_next_create(self) -> None:
+        """The next create of a child is carried out but its answer is lost."""
+        ...
+
+    def refuse_next_write(self) -> None:
+        """The next write answers 502 without being carried out."""
+        ...
+
+    def fail_next_reads(self, times: int) -> None:
+        """The next `times` reads answer 502 (then the server recovers)."""
+        ...
+
+    def revoke_token(self) -> None:
+        """Every request from now on is refused as unauthenticated."""
+        ...
+
+    def throttle(self) -> None:
+        """Every request from now on is refused by the rate limit, with a reset time."""
+        ...
+
+    def write_attempts(self) -> int:
+        """Write requests the server received since `mark`, refused ones included."""
+        ...
+
+
 class Progressing(Harness, Protocol):
     """A harness that can also play a developer: close a sub-issue, tick a box in it."""
 
@@ -76,7 +114,7 @@ class FilesHarness:
         return sorted((self.root / "login.tasks").glob("*.md"))
 
     def children(self) -> dict[str, Held]:
-        from storyplan.adapters.files import split_front_matter
+        from storyplan.adapters.files.tracker import split_front_matter
 
         held = {}
         for path in self._task_files():
@@ -91,7 +129,7 @@ class FilesHarness:
         return held
 
     def links(self) -> set[tuple[str, str]]:
-        from storyplan.adapters.files import split_front_matter
+        from storyplan.adapters.files.tracker import split_front_matter
 
         pairs = set()
         for path in self._task_files():
@@ -107,7 +145,7 @@ class FilesHarness:
         (self.root / "login.plan.md").write_text(body, encoding="utf-8")
 
     def set_child_body(self, task_id: str, body: str) -> None:
-        from storyplan.adapters.files import join_front_matter, split_front_matter
+        from storyplan.adapters.files.tracker import join_front_matter, split_front_matter
 
         path = self.root / "login.tasks" / f"{task_id}.md"
         data, _ = split_front_matter(path.read_text(encoding="utf-8"), str(path))
@@ -117,7 +155,7 @@ class FilesHarness:
         return int(self.children()[task_id].obsolete)
 
     def close_child(self, task_id: str) -> None:
-        from storyplan.adapters.files import join_front_matter, split_front_matter
+        from storyplan.adapters.files.tracker import join_front_matter, split_front_matter
 
         path = self.root / "login.tasks" / f"{task_id}.md"
         data, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
@@ -146,7 +184,7 @@ class FilesHarness:
         return 0
 
     def fail_writes_after(self, count: int) -> None:
-        import storyplan.adapters.files as files
+        import storyplan.adapters.files.tracker as files
 
         original = files.write_text
         calls = {"n": 0}
@@ -161,138 +199,9 @@ class FilesHarness:
         self._restore = original
 
     def clear_faults(self) -> None:
-        import storyplan.adapters.files as files
+        import storyplan.adapters.files.tracker as files
 
         files.write_text = self._restore  # type: ignore[assignment]
-
-
-class GithubHarness:
-    name = "github"
-
-    def __init__(self, fake: object) -> None:
-        from tests.fakes.fake_github import FakeGithub
-
-        assert isinstance(fake, FakeGithub)
-        self.fake = fake
-        fake.add_repo("octo/shop")
-        self.story = fake.add_issue("octo/shop", "Sign in with email", "")
-        self.ref = f"octo/shop#{self.story.number}"
-        self._mark = 0
-
-    def write_story(self, text: str) -> None:
-        with self.fake.lock:
-            self.story.body = text
-
-    def _task_issues(self) -> list[object]:
-        return self.fake.sub_issues("octo/shop", self.story.number)
-
-    def children(self) -> dict[str, Held]:
-        held = {}
-        for issue in self.fake.sub_issues("octo/shop", self.story.number):
-            mark = markers.read_identity(issue.body or "", "task")
-            if mark is None:
-                continue
-            held[mark["id"]] = Held(
-                key=f"#{issue.number}",
-                title=issue.title,
-                body=issue.body or "",
-                obsolete="storyplan:obsolete" in issue.labels,
-                closed=issue.state == "closed",
-            )
-        return held
-
-    def links(self) -> set[tuple[str, str]]:
-        pairs = set()
-        ids = {}
-        for issue in self.fake.sub_issues("octo/shop", self.story.number):
-            mark = markers.read_identity(issue.body or "", "task")
-            if mark:
-                ids[issue.number] = mark["id"]
-        for issue in self.fake.sub_issues("octo/shop", self.story.number):
-            for blocker in self.fake.blocked_by("octo/shop", issue.number):
-                if blocker.number in ids and issue.number in ids:
-                    pairs.add((ids[blocker.number], ids[issue.number]))
-        return pairs
-
-    def plan_bodies(self) -> list[str]:
-        return [
-            c.body
-            for c in self.fake.comments_on("octo/shop", self.story.number)
-            if "storyplan:plan" in c.body
-        ]
-
-    def set_plan_body(self, body: str) -> None:
-        with self.fake.lock:
-            comment = next(
-                c
-                for c in self.fake.comments_on("octo/shop", self.story.number)
-                if "storyplan:plan" in c.body
-            )
-            comment.body = body
-
-    def set_child_body(self, task_id: str, body: str) -> None:
-        with self.fake.lock:
-            for issue in self.fake.sub_issues("octo/shop", self.story.number):
-                mark = markers.read_identity(issue.body or "", "task")
-                if mark and mark["id"] == task_id:
-                    issue.body = body
-
-    def obsolete_notes(self, task_id: str) -> int:
-        number = int(self.children()[task_id].key.lstrip("#"))
-        return sum(
-            "removed from the plan" in c.body for c in self.fake.comments_on("octo/shop", number)
-        )
-
-    def close_child(self, task_id: str) -> None:
-        number = int(self.children()[task_id].key.lstrip("#"))
-        with self.fake.lock:
-            issue = self.fake.issue("octo/shop", number)
-            issue.state, issue.state_reason = "closed", "completed"
-
-    def tick_in_child(self, task_id: str, text: str) -> None:
-        body = self.children()[task_id].body
-        assert f"- [ ] {text}" in body
-        self.set_child_body(task_id, body.replace(f"- [ ] {text}", f"- [x] {text}", 1))
-
-    def mark(self) -> None:
-        self._mark = len(self.fake.log)
-
-    def writes(self) -> int:
-        return sum(1 for entry in self.fake.log[self._mark :] if entry.is_write)
-
-    def reads(self) -> int:
-        return sum(1 for entry in self.fake.log[self._mark :] if not entry.is_write)
-
-    def fail_writes_after(self, count: int) -> None:
-        from tests.fakes.base import Fault
-
-        self.fake.faults.append(Fault("POST", r".", status=None, after=False, skip=count, times=99))
-
-    def clear_faults(self) -> None:
-        self.fake.faults.clear()
-
-
-@contextmanager
-def github_harness() -> Iterator[GithubHarness]:
-    from tests.fakes.fake_github import assert_spec_clean, github_fake
-
-    with github_fake() as fake:
-        saved = {k: os.environ.get(k) for k in ("GITHUB_TOKEN", "STORYPLAN_GITHUB__BASE_URL")}
-        os.environ["GITHUB_TOKEN"] = "tok-write"
-        os.environ["STORYPLAN_GITHUB__BASE_URL"] = fake.url
-        os.environ["STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES"] = "0"
-        os.environ["STORYPLAN_GITHUB__RETRIES"] = "0"
-        try:
-            yield GithubHarness(fake)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            os.environ.pop("STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES", None)
-            os.environ.pop("STORYPLAN_GITHUB__RETRIES", None)
-        assert_spec_clean(fake)
 
 
 @contextmanager
@@ -301,6 +210,12 @@ def files_harness() -> Iterator[FilesHarness]:
 
     with tempfile.TemporaryDirectory() as root:
         yield FilesHarness(Path(root))
+
+
+def _github() -> AbstractContextManager[Harness]:
+    from tests.e2e.harness_github import github_harness
+
+    return github_harness()
 
 
 def _jira(mode: str) -> AbstractContextManager[Harness]:
@@ -318,9 +233,10 @@ def _gitlab(**options: Any) -> AbstractContextManager[Harness]:
 # Every tracker's harness, by name: the end-to-end suite and the benchmarks run over these.
 HARNESSES: dict[str, Callable[[], AbstractContextManager[Harness]]] = {
     "files": files_harness,
-    "github": github_harness,
+    "github": _github,
     "jira-cloud": lambda: _jira("cloud"),
     "jira-dc": lambda: _jira("server"),
     "gitlab": _gitlab,
     "gitlab-free": lambda: _gitlab(free=True),  # no blocking links: the announced fallback
 }
+REMOTE = [name for name in HARNESSES if name != "files"]

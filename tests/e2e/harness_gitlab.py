@@ -16,22 +16,11 @@ from typing import Any
 
 from storyplan import markers
 from tests.e2e.harness import Held
-from tests.fakes.base import WRITE_METHODS, Logged, Request, Response
-from tests.fakes.fake_gitlab import FakeGitlab, Issue
+from tests.fakes.base import Fault, Logged
+from tests.fakes.fake_gitlab import FakeGitlab, Issue, is_write
 
 PROJECT = "acme-corp/platform.team/shop-api.v2"
 _BLOCKED_LINE = re.compile(r"^Blocked by (?P<refs>.*) <!-- storyplan:blocked-by -->$", re.M)
-
-
-def is_mutation(body: Any) -> bool:
-    return isinstance(body, dict) and str(body.get("query", "")).lstrip().startswith("mutation")
-
-
-def is_write(method: str, path: str, body: Any) -> bool:
-    """A GraphQL query travels as a POST but reads; a mutation writes."""
-    if path.endswith("/api/graphql"):
-        return is_mutation(body)
-    return method in WRITE_METHODS
 
 
 def _logged_write(entry: Logged) -> bool:
@@ -44,10 +33,14 @@ class GitlabHarness:
         self.fake = fake
         self.tasks = children == "tasks"
         fake.add_project(PROJECT)
+        # A project storyplan has planned in before: its task label exists, so the first
+        # write of a run is a change's own (label-making is covered in tests/test_gitlab.py).
+        fake.add_label(PROJECT, "storyplan:task")
         self.story = fake.add_issue(PROJECT, "Sign in with email", description="")
         self.ref = f"gitlab:{PROJECT}#{self.story.iid}"
+        self.scope = f"gitlab:{PROJECT}"
         self._mark = 0
-        self._handle = fake.handle
+        self._existing: dict[str, tuple[str, str | None]] = {}
 
     def write_story(self, text: str) -> None:
         with self.fake.lock:
@@ -148,21 +141,47 @@ class GitlabHarness:
 
     def fail_writes_after(self, count: int) -> None:
         """Every write after the first `count` is answered 502 and not carried out."""
-        done = {"writes": 0}
-
-        def failing(request: Request) -> Response:
-            body = request.json() if request.path.endswith("/api/graphql") else None
-            if is_write(request.method, request.path, body):
-                done["writes"] += 1
-                if done["writes"] > count:
-                    return Response(502, {"message": "502 Bad Gateway"})
-            return self._handle(request)
-
-        self.fake.handle = failing  # type: ignore[method-assign]
+        with self.fake.lock:
+            self.fake.writes_before_failing = count
 
     def clear_faults(self) -> None:
-        self.fake.handle = self._handle  # type: ignore[method-assign]
-        self.fake.faults.clear()
+        with self.fake.lock:
+            self.fake.writes_before_failing = None
+            self.fake.refuse_writes = self.fake.lose_creates = 0
+            self.fake.faults.clear()
+
+    # -- what the shared contract plays on a tracker reached over HTTP ----------------------
+    def add_existing(self, title: str) -> str:
+        issue = self.fake.add_issue(PROJECT, title, description="Made by a person.")
+        reference = f"#{issue.iid}"
+        self._existing[reference] = (issue.title, issue.description)
+        return reference
+
+    def existing_unchanged(self, reference: str) -> bool:
+        issue = self.fake.issue(PROJECT, int(reference.lstrip("#")))
+        return (issue.title, issue.description) == self._existing[reference]
+
+    def lose_next_create(self) -> None:
+        with self.fake.lock:
+            self.fake.lose_creates = 1
+
+    def refuse_next_write(self) -> None:
+        with self.fake.lock:
+            self.fake.refuse_writes = 1
+
+    def fail_next_reads(self, times: int) -> None:
+        with self.fake.lock:
+            self.fake.faults.append(Fault("GET", r".", status=502, after=False, times=times))
+
+    def revoke_token(self) -> None:
+        with self.fake.lock:
+            self.fake.tokens.clear()
+
+    def throttle(self) -> None:
+        self.fake.throttle(times=None, retry_after=60)
+
+    def write_attempts(self) -> int:
+        return self.writes()  # the log holds refused writes too
 
 
 def assert_clean(fake: FakeGitlab) -> None:
@@ -180,7 +199,6 @@ def gitlab_environment(fake: FakeGitlab, **settings: str) -> Iterator[None]:
     values = {
         "GITLAB_TOKEN": "tok-write",
         "STORYPLAN_GITLAB__BASE_URL": fake.url,
-        "STORYPLAN_GITLAB__RETRIES": "0",
         **{f"STORYPLAN_GITLAB__{name.upper()}": value for name, value in settings.items()},
     }
     saved = {name: os.environ.get(name) for name in (*ENV, *values)}

@@ -3,7 +3,7 @@ under a context path) modes, against the stateful fake Jira over loopback HTTP.
 
 The shared scenarios speak Markdown: they write stories with `##` headings and `- [ ]`
 items and look for `- [ ]` boxes in the plan. Jira people write wiki markup and Jira shows
-boxes as `(x)` and `(/)`, so this harness writes the story as wiki markup and shows plan
+boxes as `☐` (or `(x)`) and `(/)`, so this harness writes the story as wiki markup and shows plan
 and task bodies with Markdown boxes (and `**bold**` field labels), turning them back when a
 scenario edits a body. That is the only translation; everything else is what the fake holds.
 """
@@ -21,10 +21,19 @@ from tests.fakes.fake_jira import FakeJira, JiraIssue
 
 PROPERTY = "storyplan"
 PLAN_ANCHOR = "{anchor:storyplan-plan}"
-ENV = ("JIRA_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT", "STORYPLAN_JIRA__URL")
+ENV = (
+    "JIRA_URL",
+    "JIRA_EMAIL",
+    "JIRA_API_TOKEN",
+    "JIRA_PAT",
+    "STORYPLAN_JIRA__URL",
+    "STORYPLAN_JIRA__BASE_URL",
+    "STORYPLAN_JIRA__TOKEN",
+)
+ISSUE_POST = r"/rest/api/2/issue$"
 # (Jira, Markdown) notations the scenarios look for: boxes, and bold field labels.
 _NOTATIONS = (
-    (r"^\* \(x\) ", "- [ ] ", r"^- \[ \] ", "* (x) "),
+    (r"^\* (?:\(x\)|☐) ", "- [ ] ", r"^- \[ \] ", "* ☐ "),
     (r"^\* \(/\) ", "- [x] ", r"^- \[[xX]\] ", "* (/) "),
     (r"(?<![*\w])\*([^*\n]+)\*(?=:)", r"**\1**", r"\*\*([^*\n]+)\*\*(?=:)", r"*\1*"),
 )
@@ -66,7 +75,9 @@ class JiraHarness:
         self.name = name
         self.story = fake.add_issue("Sign in with email", issuetype="Story")
         self.ref = f"jira:{self.story.key}"
+        self.scope = f"jira:{self.story.key.split('-')[0]}"
         self._mark = 0
+        self._existing: dict[str, tuple[object, ...]] = {}
 
     def write_story(self, text: str) -> None:
         with self.fake.lock:
@@ -148,6 +159,36 @@ class JiraHarness:
     def clear_faults(self) -> None:
         self.fake.faults.clear()
 
+    # -- the transport's faults (tests.e2e.harness.Remote) --------------------------------
+    def _as_made(self, issue: JiraIssue) -> tuple[object, ...]:
+        return (issue.summary, issue.description, list(issue.labels), dict(issue.properties))
+
+    def add_existing(self, title: str) -> str:
+        issue = self.fake.add_issue(title, description="Kept as it is.")
+        self._existing[issue.key] = self._as_made(issue)
+        return issue.key
+
+    def existing_unchanged(self, reference: str) -> bool:
+        return self._as_made(self.fake.issue(reference)) == self._existing[reference]
+
+    def lose_next_create(self) -> None:
+        self.fake.fail("POST", ISSUE_POST, None)  # made, then the connection drops
+
+    def refuse_next_write(self) -> None:
+        self.fake.fail("WRITE", r".", 502, after=False)
+
+    def fail_next_reads(self, times: int) -> None:
+        self.fake.fail("GET", r".", 502, after=False, times=times)
+
+    def revoke_token(self) -> None:
+        self.fake.user.active = False
+
+    def throttle(self) -> None:
+        self.fake.rate_limit(retry_after=60)
+
+    def write_attempts(self) -> int:
+        return self.writes()  # the fake logs a refused or broken request like any other
+
 
 @contextmanager
 def jira_environment(fake: FakeJira) -> Iterator[None]:
@@ -159,7 +200,8 @@ def jira_environment(fake: FakeJira) -> Iterator[None]:
         os.environ["JIRA_API_TOKEN"] = fake.user.token
     else:
         os.environ["JIRA_PAT"] = fake.user.token
-    os.environ["STORYPLAN_JIRA__RETRIES"] = "0"  # the client would sleep between retries
+    # Enough for a read to survive two failures; only a failed read waits (0 s, then 1 s).
+    os.environ["STORYPLAN_JIRA__RETRIES"] = "2"
     try:
         yield
     finally:

@@ -54,10 +54,10 @@ def test_renamed_task_updates_only_its_own_child(harness: Harness) -> None:
     after = harness.children()
     assert after["T6"].key == before["T6"].key
     assert "Step six, reworded" in after["T6"].title
-    # T5 and T7 name T6 as their neighbour in the dependency lines; the rest stay as they were.
-    others = {"T1", "T2", "T3", "T4", "T8"}
+    # A task's body depends on the task alone: its neighbours are not touched.
+    others = {"T1", "T2", "T3", "T4", "T5", "T7", "T8"}
     assert {k: after[k] for k in others} == {k: before[k] for k in others}
-    assert "Step six, reworded" in after["T7"].body
+    assert "Step six, reworded" not in after["T7"].body
     assert len(harness.plan_bodies()) == 1
 
 

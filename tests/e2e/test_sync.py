@@ -27,7 +27,7 @@ def planned(harness: Progressing, tasks: list[TaskSpec]) -> None:
 def box(text: str, done: bool, markup: str) -> str:
     """A checklist line as the tracker's plan shows it."""
     if markup == "jira":
-        return f"* {'(/)' if done else '(x)'} {text}"
+        return f"* {'(/)' if done else '☐'} {text}"
     return f"- {'[x]' if done else '[ ]'} {text}"
 
 
@@ -87,10 +87,12 @@ def test_sync_leaves_a_changed_story_to_apply(
     harness.write_story(story_text(tasks))
     harness.mark()
     capsys.readouterr()
-    assert run_cli("sync", harness.ref, "--json") == 0
+    assert run_cli("sync", harness.ref, "--json") == 11
     result = json.loads(capsys.readouterr().out)
-    assert result["stories"][0]["outcome"] == "needs apply"
-    assert "run apply" in result["stories"][0]["detail"]
+    assert result["stories"][0]["outcome"] == "needs_apply"
+    detail = result["stories"][0]["detail"]
+    assert detail.startswith("Task 5 is new; ")
+    assert detail.endswith("; run apply")
     assert harness.writes() == 0
 
 

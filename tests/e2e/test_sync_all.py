@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storyplan.cli import main
-from tests.e2e.harness import github_harness
+from tests.e2e.harness_github import github_harness
 from tests.e2e.stories import TaskSpec, story_text
 
 STORIES = 121

@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,6 +116,9 @@ class FakeServer:
         # Answer every error with the request's headers in its body, as some proxies and
         # misconfigured servers do: what a client prints of an error must still be redacted.
         self.echo_headers = False
+        # Seconds each request takes before it is handled, outside the lock: a tracker's
+        # round trip, so that concurrent clients overlap as they would against the real one.
+        self.latency = 0.0
 
     # -- routes -------------------------------------------------------------------------
     def route(self, method: str, pattern: str, handler: Handler) -> None:
@@ -205,6 +209,8 @@ class FakeServer:
             headers={k.lower(): v for k, v in http.headers.items()},
             body=body,
         )
+        if self.latency:
+            time.sleep(self.latency)
         with self.lock:
             fault = self._take_fault(request.method, request.path)
             if fault is not None and not fault.after:

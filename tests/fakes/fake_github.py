@@ -150,7 +150,7 @@ class FakeGithub(FakeServer):
     """GitHub's REST API for one fake instance: state, auth, rate limits, pagination.
 
     Switches: `sub_issues_enabled`, `dependencies_enabled` (False -> those endpoints 404, as
-    on GitHub Enterprise Server versions without them), `max_sub_issues`,
+    on GitHub Enterprise Server versions without them), `refuse_creates`, `max_sub_issues`,
     `max_sub_issue_depth`, `max_dependencies`; `exhaust_rate_limit()` and
     `secondary_rate_limit()` for throttling; `faults` (from FakeServer) for lost answers.
     """
@@ -205,6 +205,14 @@ class FakeGithub(FakeServer):
         self.spec_checked = 0
         self.spec_seconds = 0.0
         self.crashes: list[str] = []  # exceptions in handlers, answered with 500
+        # GitHub Apps: app id -> public key (PEM); owner (lower case) -> installation id;
+        # installation token -> its expiry (seconds since the epoch).
+        self.apps: dict[int, str] = {}
+        self.installations: dict[str, int] = {}
+        self.token_expiry: dict[str, float] = {}
+        self.installation_token_seconds = 3600
+        # Messages the next creates are refused with, as GitHub's 422 `Validation Failed`.
+        self.refuse_creates: list[str] = []
         if self.spec is not None:
             self.hooks.append(self._check_spec)
         self.user(login)
@@ -486,14 +494,33 @@ class FakeGithub(FakeServer):
 
     def _authenticate(self, request: Request) -> None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        path = self._api_path(request.path) or ""
+        if path.startswith("/app/") or path.endswith("/installation"):
+            self._authenticate_app(scheme, token.strip())
+            return
         level = self.tokens.get(token.strip()) if scheme.lower() in ("token", "bearer") else None
-        if level is None:
+        expiry = self.token_expiry.get(token.strip())
+        if level is None or (expiry is not None and expiry <= time.time()):
             raise error(401, "Bad credentials")
         if level not in TOKEN_LEVELS:
             raise error(500, f"fake misconfigured: token level {level!r} not in {TOKEN_LEVELS}")
         self._actor = self.token_logins.get(token.strip(), self.login)
         self._actor_level = level
         self.user(self._actor)
+
+    def _authenticate_app(self, scheme: str, token: str) -> None:
+        """App endpoints take the app's JWT (RS256, `iss` the app id), as GitHub does."""
+        import jwt
+
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            app_id = int(claims["iss"])
+            jwt.decode(token, self.apps[app_id], algorithms=["RS256"], leeway=60)
+        except (jwt.PyJWTError, KeyError, ValueError):
+            raise error(401, "A JSON web token could not be decoded") from None
+        if scheme.lower() != "bearer":
+            raise error(401, "A JSON web token could not be decoded")
+        self._actor, self._actor_level = f"app-{app_id}[bot]", "write"
 
     def _check_spec(self, request: Request, response: Response) -> None:
         assert self.spec is not None
@@ -563,6 +590,12 @@ class FakeGithub(FakeServer):
             ("POST", issue + "/dependencies/blocked_by", self._add_blocked_by),
             ("DELETE", issue + "/dependencies/blocked_by/{issue_id}", self._remove_blocked_by),
             ("GET", issue + "/dependencies/blocking", self._list_blocking),
+            ("GET", "/repos/{owner}/{repo}/installation", self._get_repo_installation),
+            (
+                "POST",
+                "/app/installations/{installation_id}/access_tokens",
+                self._create_installation_token,
+            ),
         ]
         for method, pattern, handler in routes:
             self.route(method, pattern, handler)
@@ -1141,6 +1174,8 @@ class FakeGithub(FakeServer):
     def _create_issue(self, request: Request) -> Response:
         repo = self._repo_of(request, issues=True)
         data = self._json_object(request)
+        if self.refuse_creates:
+            raise invalid("title", "custom", self.refuse_creates.pop(0))
         title = data.get("title")
         if title is None or title == "":
             raise invalid("title", "missing_field")
@@ -1391,6 +1426,62 @@ class FakeGithub(FakeServer):
         issue = self._issue_of(request)
         blocked = [self.issues[i] for i in self._blocking_ids(issue.id)]
         return self._page(request, [self._issue_json(b) for b in blocked])
+
+    # -- handlers: GitHub Apps ----------------------------------------------------------
+    def add_app(self, app_id: int, public_key: str, owner: str, installation_id: int) -> None:
+        """App `app_id` (verified with `public_key`, PEM) installed on `owner`'s repos."""
+        with self.lock:
+            self.apps[app_id] = public_key
+            self.installations[owner.lower()] = installation_id
+            self.user(owner)
+
+    def _get_repo_installation(self, request: Request) -> Response:
+        repo = self._repo_of(request)
+        installation = self.installations.get(repo.owner.lower())
+        if installation is None:
+            raise not_found()
+        api = self.api(f"/app/installations/{installation}")
+        return Response(
+            200,
+            {
+                "id": installation,
+                "account": self._user_json(repo.owner),
+                "app_id": next(iter(self.apps)),
+                "app_slug": "storyplan",
+                "target_id": self.user(repo.owner).id,
+                "target_type": "Organization",
+                "repository_selection": "all",
+                "access_tokens_url": api + "/access_tokens",
+                "repositories_url": self.api("/installation/repositories"),
+                "html_url": self.web(f"/organizations/{repo.owner}/settings/installations"),
+                "permissions": {"issues": "write", "metadata": "read"},
+                "events": ["issues", "issue_comment", "sub_issues"],
+                "created_at": self.timestamp(0),
+                "updated_at": self.timestamp(0),
+                "single_file_name": None,
+            },
+        )
+
+    def _create_installation_token(self, request: Request) -> Response:
+        installation = int(request.params["installation_id"])
+        if installation not in self.installations.values():
+            raise not_found()
+        token = f"ghs_fake{installation}x{len(self.token_expiry) + 1:04d}"
+        expires = time.time() + self.installation_token_seconds
+        self.tokens[token] = "write"
+        self.token_logins[token] = "storyplan[bot]"
+        self.token_expiry[token] = expires
+        self.user("storyplan[bot]", type="Bot")
+        stamp = datetime.fromtimestamp(int(expires), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return Response(
+            201,
+            {
+                "token": token,
+                "expires_at": stamp,
+                "permissions": {"issues": "write", "metadata": "read"},
+                "repository_selection": "all",
+            },
+        )
 
     # -- PyGithub -----------------------------------------------------------------------
     def client(self, token: str = "tok-write", *, retry: Any = None, **kwargs: Any) -> Github:

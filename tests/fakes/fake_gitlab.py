@@ -27,6 +27,10 @@ Switches (plain attributes, flip them at any time):
 * ``enforce_rate_limit`` (default False) with ``rate_limit`` per ``rate_limit_window`` seconds;
   ``throttle(times, retry_after)`` forces 429s regardless (``times=None``: until
   ``unthrottle()``). A 429 carries ``Retry-After`` and the body ``Retry later\n`` (text/plain).
+* Write faults (a write is a REST POST/PUT/DELETE or a GraphQL mutation): ``refuse_writes``
+  (the next N writes answer 502 and are not carried out), ``writes_before_failing`` (after
+  N more writes, every write answers so; None: off) and ``lose_creates`` (the next N creates
+  of an issue or work item are carried out, then answered 502: the answer is lost).
 * ``tokens`` (token -> "write" | "read"): a read token gets 403 ``{"message": "403 Forbidden"}``
   on REST writes and a "resource ... not available" error on GraphQL mutations; a missing or
   unknown token gets 401 on REST, anonymous access (private projects invisible) on GraphQL, and
@@ -71,7 +75,7 @@ from graphql import (
 )
 from graphql.language import FieldNode
 
-from tests.fakes.base import FakeServer, Request, Response
+from tests.fakes.base import WRITE_METHODS, FakeServer, Request, Response
 
 SCHEMA_PATH = Path(__file__).with_name("gitlab_schema.graphql")
 
@@ -288,6 +292,34 @@ def _text_color(color: str) -> str:
 Handler = Callable[[Request, str], Response]
 
 
+def is_mutation(body: Any) -> bool:
+    return isinstance(body, dict) and str(body.get("query", "")).lstrip().startswith("mutation")
+
+
+def is_write(method: str, path: str, body: Any) -> bool:
+    """A GraphQL query travels as a POST but reads; a mutation writes."""
+    if path.endswith("/api/graphql"):
+        return is_mutation(body)
+    return method in WRITE_METHODS
+
+
+def _payload(request: Request) -> Any:
+    if not request.path.endswith("/api/graphql"):
+        return None
+    try:
+        return request.json()
+    except ValueError:
+        return None
+
+
+def _is_create(request: Request) -> bool:
+    """A request that makes an issue or a work item."""
+    if request.path.endswith("/api/graphql"):
+        payload = _payload(request)
+        return is_mutation(payload) and "workItemCreate" in str(payload["query"])
+    return request.method == "POST" and request.path.endswith("/issues")
+
+
 class FakeGitlab(FakeServer):
     """Fake GitLab instance. ``with FakeGitlab() as fake: gitlab.Gitlab(url=fake.url, ...)``.
 
@@ -323,6 +355,9 @@ class FakeGitlab(FakeServer):
         self.tasks_available = True
         self.system_notes = False
         self.enforce_rate_limit = False
+        self.refuse_writes = 0
+        self.writes_before_failing: int | None = None
+        self.lose_creates = 0
         self.rate_limit = 2000
         self.rate_limit_window = 60
         # state
@@ -978,6 +1013,32 @@ class FakeGitlab(FakeServer):
 
     # -- HTTP entry point -----------------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        write = is_write(request.method, request.path, _payload(request))
+        with self.lock:
+            if write and self._write_fails():
+                return Response(502, {"message": "502 Bad Gateway"})
+            lose = write and self.lose_creates > 0 and _is_create(request)
+            if lose:
+                self.lose_creates -= 1
+        response = self._serve(request)
+        if lose:  # carried out, but the client never learns it
+            return Response(502, {"message": "502 Bad Gateway"})
+        return response
+
+    def _write_fails(self) -> bool:
+        """Whether this write is refused (502, not carried out) by `refuse_writes` or
+        `writes_before_failing`."""
+        if self.refuse_writes > 0:
+            self.refuse_writes -= 1
+            return True
+        if self.writes_before_failing is None:
+            return False
+        if self.writes_before_failing == 0:
+            return True
+        self.writes_before_failing -= 1
+        return False
+
+    def _serve(self, request: Request) -> Response:
         path = request.path
         if self.prefix:
             if not path.startswith(self.prefix + "/"):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.base import FakeServer, Fault, Logged, Request, Response
+from tests.fakes.base import WRITE_METHODS, FakeServer, Fault, Logged, Request, Response
 
 if TYPE_CHECKING:
     from jira import JIRA
@@ -1000,10 +1000,18 @@ class FakeJira(FakeServer):
         times: int = 1,
         skip: int = 0,
     ) -> Fault:
-        """Break matching requests; see `base.Fault` (status None drops the connection)."""
+        """Break matching requests; see `base.Fault` (status None drops the connection).
+        `method` "WRITE" matches the next request that changes state, whatever its method."""
         fault = Fault(method, path_regex, status, after, times, skip)
         self.faults.append(fault)
         return fault
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        if method in WRITE_METHODS and not self.READ_POSTS.search(path):
+            fault = super()._take_fault("WRITE", path)
+            if fault is not None:
+                return fault
+        return super()._take_fault(method, path)
 
     def tamper(
         self,
@@ -1690,7 +1698,15 @@ class FakeJira(FakeServer):
             body["isLast"] = start + len(page) >= len(items)
         return body
 
+    def _before(self, version: tuple[int, int]) -> bool:
+        """Data Center older than `version` (Cloud has every resource)."""
+        numbers = tuple(int(n) for n in re.findall(r"\d+", self.version)[:2])
+        return self.mode == "server" and numbers < version
+
     def _createmeta_types(self, request: Request) -> Response:
+        if self._before((8, 4)):  # added in Jira Data Center 8.4: no resource serves it
+            self._route_pattern = None
+            return self.not_found(request)
         project = self.find_project(request.params["key"])
         if project is None:
             raise ApiError(400, f"Project with key '{request.params['key']}' was not found.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from storyplan.dispatch import one_by_one
 from storyplan.model import Markup, Story, TaskStatus
 from storyplan.ports import (
     AddLink,
@@ -13,6 +15,7 @@ from storyplan.ports import (
     Change,
     Child,
     CloseChild,
+    CloseStory,
     CreateChild,
     LabelStory,
     Limits,
@@ -57,47 +60,72 @@ class MemoryTracker:
             story_labels=tuple(sorted(self.labels)),
         )
 
+    def find_planned(self, project: str, label: str) -> list[str]:
+        return [self.story.ref] if label in self.labels else []
+
     def add_existing(self, key: str, title: str) -> None:
         self.existing[key] = title
 
-    def apply(self, story: Story, change: Change) -> Applied:
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        return one_by_one(self, story, changes)
+
+    def _write(self, change: Change) -> None:
         from storyplan.errors import TrackerError
 
         if self.fail_after is not None and len(self.writes) >= self.fail_after:
             raise TrackerError("the connection was lost")
         self.writes.append(change)
-        if isinstance(change, CreateChild):
-            self.next_number += 1
-            key = f"o/r#{self.next_number}"
-            child = Child(key=key, task_id=change.task_id, title=change.title, body=change.body)
-            self.children[key] = child
-            return Applied(child=child)
-        if isinstance(change, AttachChild):
-            title = self.existing.get(change.key, change.key)
-            child = Child(key=change.key, task_id=None, title=title)
-            self.children[change.key] = child
-            return Applied(child=child)
-        if isinstance(change, UpdateChild):
-            child = self.children[change.key].model_copy(
-                update={"title": change.title, "body": change.body, "obsolete": False}
-            )
-            self.children[change.key] = child
-            return Applied(child=child)
-        if isinstance(change, AddLink):
-            assert change.blocker
-            assert change.blocked
-            self.links.add((change.blocker, change.blocked))
-        elif isinstance(change, RemoveLink):
-            self.links.discard((change.blocker, change.blocked))
-        elif isinstance(change, MarkObsolete):
-            child = self.children[change.key].model_copy(update={"obsolete": True})
-            self.children[change.key] = child
-        elif isinstance(change, CloseChild):
-            child = self.children[change.key].model_copy(update={"status": TaskStatus.NOT_PLANNED})
-            self.children[change.key] = child
-        elif isinstance(change, UpsertPlan):
-            self.plan = PlanComment(key=change.key or "c1", body=change.body)
-            return Applied(plan=self.plan)
-        elif isinstance(change, LabelStory):
-            self.labels.add(change.label)
-        return Applied()
+
+    def _set(self, change: Change, key: str, **update: object) -> Applied:
+        self._write(change)
+        self.children[key] = self.children[key].model_copy(update=update)
+        return Applied(change=change, child=self.children[key])
+
+    def create_child(self, story: Story, change: CreateChild) -> Applied:
+        self._write(change)
+        self.next_number += 1
+        key = f"o/r#{self.next_number}"
+        child = Child(key=key, task_id=change.task_id, title=change.title, body=change.body)
+        self.children[key] = child
+        return Applied(change=change, child=child)
+
+    def attach_child(self, story: Story, change: AttachChild) -> Applied:
+        self._write(change)
+        title = self.existing.get(change.key, change.key)
+        self.children[change.key] = Child(key=change.key, task_id=None, title=title)
+        return Applied(change=change, child=self.children[change.key])
+
+    def update_child(self, story: Story, change: UpdateChild) -> Applied:
+        return self._set(change, change.key, title=change.title, body=change.body, obsolete=False)
+
+    def add_link(self, story: Story, change: AddLink) -> Applied:
+        self._write(change)
+        assert change.blocker
+        assert change.blocked
+        self.links.add((change.blocker, change.blocked))
+        return Applied(change=change)
+
+    def remove_link(self, story: Story, change: RemoveLink) -> Applied:
+        self._write(change)
+        self.links.discard((change.blocker, change.blocked))
+        return Applied(change=change)
+
+    def mark_obsolete(self, story: Story, change: MarkObsolete) -> Applied:
+        return self._set(change, change.key, obsolete=True)
+
+    def close_child(self, story: Story, change: CloseChild) -> Applied:
+        return self._set(change, change.key, status=TaskStatus.NOT_PLANNED)
+
+    def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
+        self._write(change)
+        self.plan = PlanComment(key=change.key or "c1", body=change.body)
+        return Applied(change=change, plan=self.plan)
+
+    def label_story(self, story: Story, change: LabelStory) -> Applied:
+        self._write(change)
+        self.labels.add(change.label)
+        return Applied(change=change)
+
+    def close_story(self, story: Story, change: CloseStory) -> Applied:
+        self._write(change)
+        return Applied(change=change)

@@ -40,9 +40,59 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
 
 
 def apply_front_matter(body: str, state: State) -> None:
-    data = _load_yaml(body, 2, "front matter", state)
-    if data is not None:
-        _apply(data, state, 1, "front matter", strict=False)
+    """Front matter other tools write too (CCPM's `progress: 0%`, `prd`, `github`): what
+    storyplan models is read, anything else or any value it cannot take is kept as written."""
+    data = _flat_values(body) if _colon_in_value(body) else None
+    if data is None:
+        data = _load_yaml(body, 2, "front matter", state)
+    if data is None:
+        return
+    kept = _apply(data, state, 1, "front matter", strict=False)
+    if kept:
+        raw = _raw_values(body)
+        lines = [f"- **{key}**: {raw.get(key, str(data[key]))}".rstrip() for key in kept]
+        state.keep("Front matter", "\n".join(lines), 1)
+
+
+def _colon_in_value(body: str) -> bool:
+    """Whether YAML refuses the front matter only because a plain value holds ": "
+    (`title: Story 2.4 — Phase E: Errors`), which other tools write and read as text."""
+    try:
+        yaml.safe_load(body)
+    except yaml.YAMLError as exc:
+        return getattr(exc, "problem", "") == "mapping values are not allowed here"
+    except (RecursionError, ValueError, TypeError):
+        return False
+    return False
+
+
+def _flat_values(body: str) -> dict[str, Any] | None:
+    """Such front matter read line by line as `key: text`, when every line is one."""
+    lines = [line for line in body.split("\n") if line.strip() and not line.startswith("#")]
+    if not all(_KEY_LINE.match(line) and not line[:1].isspace() for line in lines):
+        return None
+    return {key: value.strip("\"'") for key, value in _raw_values(body).items()}
+
+
+def _raw_values(body: str) -> dict[str, str]:
+    """Each top-level key's value as written (`001` stays `001`, not the number 1)."""
+    values: dict[str, str] = {}
+    key = ""
+    for line in body.split("\n"):
+        if _KEY_LINE.match(line) and not line[:1].isspace():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            values[key] = _no_comment(value.strip())
+        elif key and line.strip():
+            values[key] = f"{values[key]} {_no_comment(line.strip())}".strip()
+    return values
+
+
+def _no_comment(text: str) -> str:
+    """`[]  # issue numbers` → `[]`; a `#` inside a word or a quoted value stays."""
+    cut = text.find(" #")
+    quoted = text[:1] in "\"'"
+    return text if cut < 0 or quoted else text[:cut].rstrip()
 
 
 def apply_block(block: Block, state: State) -> None:
@@ -106,22 +156,41 @@ def _mapping(data: object, line: int, what: str, state: State) -> dict[Any, Any]
     return data
 
 
-def _apply(data: dict[Any, Any], state: State, line: int, what: str, *, strict: bool) -> None:
+def _apply(data: dict[Any, Any], state: State, line: int, what: str, *, strict: bool) -> list[str]:
+    """Apply the fields; return the keys not applied (unknown, or a value that does not fit),
+    which are errors in a storyplan block and kept text in front matter."""
+    left: list[str] = []
     for raw_key, value in data.items():
         key = _ALIASES.get(str(raw_key), str(raw_key))
         if key in Overview.model_fields:
-            _update(state, "overview", {key: value}, line, what)
+            done = _update(state, "overview", {key: value}, line, what, strict=strict)
         elif key == "overview" and isinstance(value, dict):
-            _update(state, "overview", value, line, what)
-        elif key == "tasks":
+            done = _update(state, "overview", value, line, what, strict=strict)
+        elif key == "tasks" and (strict or _task_shaped(value)):
             _tasks(value, state, line, what)
-        elif key in _SECTIONS:
-            _update(state, key, value, line, what)
+            done = True
+        elif key in _SECTIONS and key != "tasks":
+            done = _update(state, key, value, line, what, strict=strict)
         elif strict:
             state.problem(f'the {what} has an unknown field "{raw_key}"', line)
+            done = True
+        else:
+            done = False
+        if not done:
+            left.append(str(raw_key))
+    return left
 
 
-def _update(state: State, name: str, value: Any, line: int, what: str) -> None:
+def _task_shaped(value: Any) -> bool:
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value)
+
+
+def _update(
+    state: State, name: str, value: Any, line: int, what: str, *, strict: bool = True
+) -> bool:
+    """Set a plan field; False (nothing set) when the value does not fit and `strict` is off."""
     plan = state.plan
     current = getattr(plan, name)
     annotation = type(plan).model_fields[name].annotation
@@ -132,7 +201,10 @@ def _update(state: State, name: str, value: Any, line: int, what: str) -> None:
         else:
             setattr(plan, name, _shape_value(annotation, value))
     except ValidationError as exc:
+        if not strict:
+            return False
         _report(exc, name, line, what, state)
+    return True
 
 
 def _tasks(value: Any, state: State, line: int, what: str) -> None:

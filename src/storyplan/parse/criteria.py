@@ -14,10 +14,10 @@ from storyplan.parse.state import State
 from storyplan.parse.tree import Block, Node
 
 _NUMBERED = re.compile(
-    r"^\s*(?:\*\*|__)?AC\s*[-#]?\s*(\d{1,9})(?:\*\*|__)?\s*[:.)\-\u2013—]\s*(?:\*\*|__)?\s*",
+    r"^\s*(?:\*\*|__)?AC\s*(?:[-#]\s*)?(\d{1,9})(?:\*\*|__)?\s*[:.)\-\u2013—]\s*(?:(?:\*\*|__)\s*)?",
     re.IGNORECASE,
 )
-_SUFFIX = re.compile(r"\s*\(AC\s*[-#]?\s*(\d{1,9})\)\s*$", re.IGNORECASE)  # "… (AC3)" as rendered
+_SUFFIX = re.compile(r"\(AC\s*(?:[-#]\s*)?(\d{1,9})\)\s*$", re.IGNORECASE)  # "… (AC3)" as rendered
 _GHERKIN = re.compile(
     r"^\s*(?:\*\*|__)?(?:scenario|scenario outline|given|when|then|and|but|dado|cuando|entonces"
     r"|dada|quando|então|étant donné|soit|quand|alors|angenommen|gegeben sei|wenn|dann"

@@ -10,10 +10,8 @@ from collections.abc import Mapping
 from storyplan.model import Level
 from storyplan.parse.synonyms import normalise
 
-_FIELD = re.compile(
-    r"^\s*(?:\*\*|__)?(?P<key>[^:\uff1a*_\n]{1,48}?)\s*(?:\*\*|__)?\s*[:\uff1a]\s*(?:\*\*|__)?"
-    r"\s*(?P<value>.*)$"
-)
+_EMPHASIS = ("**", "__")
+_NOT_IN_KEY = frozenset(":\uff1a*_\n")
 
 
 def field_table(spec: str) -> dict[str, str]:
@@ -76,13 +74,36 @@ TASK_GROUPS = frozenset(
 
 def field_of(line: str, keys: Mapping[str, str]) -> tuple[str, str] | None:
     """(canonical key, value) when `line` is a field line whose key `keys` knows."""
-    match = _FIELD.match(line)
-    if match is None:
+    found = split_key(line)
+    if found is None:
         return None
-    key = keys.get(normalise(match.group("key")))
+    key = keys.get(normalise(found[0]))
     if key is None:
         return None
-    return key, match.group("value").strip()
+    return key, found[1]
+
+
+def split_key(line: str) -> tuple[str, str] | None:
+    """`**Key**: value`, `**Key:** value` or `Key: value` as (key, value), by plain scanning so
+    that no line, however long or odd, costs more than one pass."""
+    colon = min((i for i in (line.find(":"), line.find("\uff1a")) if i >= 0), default=-1)
+    if colon < 0:
+        return None
+    key = _unwrap(line[:colon].strip()).strip()
+    value = line[colon + 1 :].strip()
+    if value.startswith(_EMPHASIS):
+        value = value[2:].strip()
+    if not 1 <= len(key) <= 48 or any(ch in _NOT_IN_KEY for ch in key):
+        return None
+    return key, value
+
+
+def _unwrap(key: str) -> str:
+    if key.startswith(_EMPHASIS):
+        key = key[2:].lstrip()
+    if key.endswith(_EMPHASIS):
+        key = key[:-2].rstrip()
+    return key
 
 
 def split_fields(
@@ -134,13 +155,52 @@ def inline_fields(
 
 
 def strip_emphasis(text: str) -> str:
-    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).strip()
+    """`**bold**` and `__bold__` reduced to their words, in one pass over each line (a mark
+    with no closing mark on its line stays as written)."""
+    return "\n".join(_strip_line(line) for line in text.split("\n")).strip()
 
 
-def split_list(value: str) -> list[str]:
-    """A comma- or semicolon-separated field value as its parts, code quotes removed."""
-    parts = re.split(r"\s*[,;\uff0c\uff1b、]\s*", value)
-    return [p.strip().strip("`").strip() for p in parts if p.strip().strip("`").strip()]
+def _strip_line(line: str) -> str:
+    out: list[str] = []
+    spent: set[str] = set()  # marks with no closing mark after the current position
+    i = 0
+    while i < len(line):
+        mark = line[i : i + 2]
+        if mark in _EMPHASIS and mark not in spent:
+            end = line.find(mark, i + 3)
+            if end >= 0:
+                out.append(line[i + 2 : end])
+                i = end + 2
+                continue
+            spent.add(mark)
+        out.append(line[i])
+        i += 1
+    return "".join(out)
+
+
+_SEPARATORS = frozenset(",;\uff0c\uff1b、")
+
+
+def split_list(value: str, *, keep_code: bool = False) -> list[str]:
+    """A comma- or semicolon-separated field value as its parts; a separator inside a code
+    span or a link does not split. Code quotes are removed unless `keep_code`."""
+    parts: list[str] = []
+    start, depth, code = 0, 0, False
+    for i, ch in enumerate(value):
+        if ch == "`":
+            code = not code
+        elif code:
+            continue
+        elif ch in "[(":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        elif ch in _SEPARATORS and depth == 0:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
+    cleaned = [p.strip() if keep_code else p.strip().strip("`").strip() for p in parts]
+    return [p for p in cleaned if p.strip("`").strip()]
 
 
 _LEVELS = {

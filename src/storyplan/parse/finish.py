@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from storyplan.model import ChecklistItem
 from storyplan.parse.depends import PHRASE, Resolver, phrases_in
+from storyplan.parse.edges import link_statements
 from storyplan.parse.heads import ac_refs_in
 from storyplan.parse.state import State
 
@@ -47,13 +48,23 @@ def number_tasks(state: State) -> None:
 def resolve_dependencies(state: State) -> None:
     """Known references become task ids; unknown ones stay as written for graph checks."""
     ids = [d.task.id for d in state.drafts]
-    resolver = Resolver(ids, [d.label for d in state.drafts])
+    resolver = Resolver(
+        ids, [d.label for d in state.drafts], [d.task.existing for d in state.drafts]
+    )
     for draft in state.drafts:
         found: dict[str, None] = {}  # in order, each once
+        waits: list[str] = []  # joined once: many outside issues stay linear
         for ref in draft.refs:
             index = resolver.find(ref)
+            if index is None and ref.issue and ref.number is None:
+                # "blocked by octo/api#7": an issue outside the plan, not a task to link
+                waits.append(f"Waits for {ref.issue}.")
+                continue
             found.setdefault(ids[index] if index is not None else ref.text)
         draft.task.depends_on = list(found)
+        if waits:
+            draft.task.notes = "\n\n".join(p for p in (draft.task.notes, *waits) if p)
+    link_statements(state, resolver.find)
 
 
 def link_criteria(state: State) -> None:

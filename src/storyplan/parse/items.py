@@ -38,7 +38,20 @@ def items_of(block: Block, doc: Doc) -> list[Item]:
     first = (block.tokens[0].map or [0, 0])[0]
     offset = block.line - 1 - first
     items, _ = _parse_list(block.tokens, 0, doc, offset)
-    return items
+    return [_hoist(item) for item in items]
+
+
+def _hoist(item: Item) -> Item:
+    """`1. - [ ] Write it`: a numbered item holding only a checkbox item is that checkbox item
+    (GitHub epics number their task lists this way); what follows it lies under it."""
+    if item.text or item.checked is not None or not item.children:
+        return item
+    first, *rest = item.children
+    if first.checked is None:
+        return item
+    first.children.extend(rest)
+    first.more.extend(item.more)
+    return first
 
 
 def _line(token: Token, offset: int) -> int:

@@ -14,9 +14,9 @@ from storyplan.errors import PlanError, Problem
 
 CONVERT_SECONDS = 30.0  # CPU seconds: 32 KB, the most Jira allows, converts in about 12 s
 
-# Jira has no checkboxes; teams (and storyplan's own Jira plans) tick list items with the (/)
-# and (x) icons, which become Markdown task-list boxes here.
-_ICON_BOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\(([/x])\)(?=\s|$)", re.MULTILINE)
+# Jira has no checkboxes; teams tick list items with the (/) and (x) icons, and storyplan's
+# own Jira plans show (/) and ☐: these become Markdown task-list boxes here.
+_ICON_BOX = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)(\([/x]\)|☐)(?=\s|$)", re.MULTILINE)
 _MARKUP = re.compile(r"^\s*(?:h[1-6]\.\s*|[#*\-]+\s+|\d+\.\s+|bq\.\s*)?")
 
 
@@ -30,7 +30,7 @@ def to_markdown(text: str, source: str) -> tuple[str, Callable[[int], int]]:
         # line map (difflib, quadratic on many blank lines) is part of the same budget.
         with time_budget(CONVERT_SECONDS):
             converted = _ICON_BOX.sub(
-                lambda m: m.group(1) + ("[x]" if m.group(2) == "/" else "[ ]"), convert(text)
+                lambda m: m.group(1) + ("[x]" if m.group(2) == "(/)" else "[ ]"), convert(text)
             )
             to_original = line_map(text.split("\n"), converted.split("\n"))
     except OutOfTime:

@@ -28,7 +28,7 @@ RISK_KEYS = field_table(
 CHALLENGE_KEYS = field_table(
     "challenge: Challenge|Challenges; strategy: Strategy|Approach; support: Support|Contact|Owner"
 )
-_DASH = re.compile(r"\s+(?:—|\u2013|--|->|→|-)\s+|\s*[—\u2013→]\s*")
+_DASH = re.compile(r"--|->|[—\u2013→-]")
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _from_item(item: Item, kind: _Kind) -> dict[str, str]:
     for line in item.text.split("\n"):
         _merge(entry, inline_fields(line, kind.keys, kind.lead if not entry else None), line)
     if len(entry) == 1 and kind.lead in entry:  # "risk — mitigation" on one line
-        parts = _DASH.split(entry[kind.lead], maxsplit=1)
+        parts = _split_dash(entry[kind.lead])
         if len(parts) == 2 and parts[0] and parts[1]:
             second = next(k for k in kind.keys.values() if k != kind.lead)
             entry = {kind.lead: parts[0], second: parts[1]}
@@ -154,3 +154,14 @@ def _rows(tokens: list[Token]) -> list[list[str]]:
         elif token.type == "inline" and rows:
             rows[-1].append(token.content)
     return rows
+
+
+def _split_dash(text: str) -> list[str]:
+    """ "risk — mitigation": split at the first long dash or arrow, or at a hyphen with spaces
+    on both sides ("risk - mitigation"), never inside a word ("re-try")."""
+    for match in _DASH.finditer(text):
+        start, end = match.span()
+        spaced = text[start - 1 : start].isspace() and text[end : end + 1].isspace()
+        if match.group() in "—\u2013→" or spaced:
+            return [text[:start].rstrip(), text[end:].lstrip()]
+    return [text]

@@ -7,23 +7,35 @@ from __future__ import annotations
 import re
 
 from storyplan.parse.criteria import read_checklist, read_criteria
+from storyplan.parse.edges import read_dependencies
 from storyplan.parse.heads import head_of
 from storyplan.parse.risks import read_challenges, read_risks
 from storyplan.parse.slots import SLOTS, TABLES, Piece, keep, put, read_fields, read_slot
 from storyplan.parse.state import State
-from storyplan.parse.tasks import read_tasks, task_from_heading
+from storyplan.parse.tasks import holds_tasks, read_tasks, task_from_heading
 from storyplan.parse.tree import Block, Node
 
-_AS_A = re.compile(
-    r"^\W*(?:as\s+(?:an?|the)\b.*\b(?:I|we)\s+(?:want|need|would|wish|can|should|expect)"
-    r"|como\b.*\b(?:quiero|quero|necesito|preciso|gostaria|deseo)"
-    r"|en\s+tant\s+qu.*\b(?:je\s+veux|je\s+souhaite|j'aimerais|je\s+voudrais)"
-    r"|als\b.*\b(?:möchte|will|wünsche)\s+ich"
-    r"|(?:作为|作為).*(?:我想|我希望|我要|我需要)"
-    r"|.*として.*たい"
-    r"|.*(?:로서|으로서).*싶)",
-    re.IGNORECASE | re.DOTALL,
+# "As a … I want …" in the languages of synonyms.py: an opening and, somewhere after it, the
+# wish. Two bounded searches instead of one pattern with `.*` between them, so a long
+# paragraph is read in one pass whatever it holds.
+_AS_A = (
+    (r"\W*as\s+(?:an?|the)\b", r"\b(?:I|we)\s+(?:want|need|would|wish|can|should|expect)"),
+    (r"\W*como\b", r"\b(?:quiero|quero|necesito|preciso|gostaria|deseo)"),
+    (r"\W*en\s+tant\s+qu", r"\b(?:je\s+veux|je\s+souhaite|j'aimerais|je\s+voudrais)"),
+    (r"\W*als\b", r"\b(?:möchte|will|wünsche)\s+ich"),
+    (r"\W*(?:作为|作為)", r"我想|我希望|我要|我需要"),
+    (r".*?として", r"たい"),
+    (r".*?(?:로서|으로서)", r"싶"),
 )
+_OPENINGS = [(re.compile(a, re.I | re.DOTALL), re.compile(b, re.I)) for a, b in _AS_A]
+
+
+def _is_as_a(text: str) -> bool:
+    for opening, wish in _OPENINGS:
+        start = opening.match(text)
+        if start and wish.search(text, start.end()):
+            return True
+    return False
 
 
 def read_node(node: Node, state: State) -> None:
@@ -33,6 +45,9 @@ def read_node(node: Node, state: State) -> None:
     key = state.headings.classify(node.title)
     if key is None and _names_task(node.title):
         state.drafts.append(task_from_heading(node, state))  # "## Task 3: …" outside a section
+        return
+    if key is None and holds_tasks(node, state):
+        read_tasks(node, state, other)  # spec-kit's phases: tasks with no "Tasks" heading
         return
     if key is None:
         if any(state.headings.classify(n.title) or _names_task(n.title) for n in node.walk()[1:]):
@@ -52,6 +67,8 @@ def read_node(node: Node, state: State) -> None:
         read_challenges(node, state, other)
     elif key in {"definition_of_done", "definition_of_ready", "checklist"}:
         read_checklist(node, state, other)
+    elif key == "dependencies":
+        read_dependencies(node, state)
     elif key == "task_graph":
         pass  # a drawing of the dependencies the tasks state; storyplan draws its own
     elif key == "user_value":
@@ -84,7 +101,7 @@ def story_text(blocks: list[Block], state: State) -> list[Piece]:
     if state.plan.business.user_value:
         return pieces
     for i, piece in enumerate(pieces):
-        if not piece.items and _AS_A.match(piece.text):
+        if not piece.items and _is_as_a(piece.text):
             state.plan.business.user_value = piece.text.strip()
             return pieces[:i] + pieces[i + 1 :]
     return pieces

@@ -24,7 +24,8 @@ SLOTS: dict[str, tuple[str, str | None]] = {
     "overview": (
         "overview.tech_lead: Tech Lead|Technical Lead|Lead; overview.developers: Developer(s)"
         "|Developers|Developer|Assignees; overview.target_completion: Target Completion|Target"
-        "|Target Date|Due|Due Date|Deadline; ignore: Plan Date|Story|Story ID",
+        "|Target Date|Due|Due Date|Deadline; overview.status: Status|Story Status;"
+        " ignore: Plan Date|Story|Story ID",
         None,
     ),
     "business": (
@@ -32,6 +33,7 @@ SLOTS: dict[str, tuple[str, str | None]] = {
         " business.success_criteria: Success Criteria|Success Metrics|Key Success Metrics",
         None,
     ),
+    "status": ("", "overview.status"),
     "business_value": ("", "business.business_value"),
     "success_criteria": ("", "business.success_criteria"),
     "approach": (

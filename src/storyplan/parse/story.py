@@ -4,19 +4,21 @@ listing every problem found (with lines) when the story cannot become a plan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from pydantic import BaseModel
 
 from storyplan.errors import PlanError, Problem
-from storyplan.model import Overview, Plan, Story
+from storyplan.model import Overview, Plan, Story, Task
 from storyplan.parse.block import apply_block, apply_front_matter, split_front_matter
 from storyplan.parse.finish import link_criteria, number_tasks, resolve_dependencies
+from storyplan.parse.heads import head_of
 from storyplan.parse.jira import to_markdown
 from storyplan.parse.sections import read_node, story_text
 from storyplan.parse.slots import keep
-from storyplan.parse.state import State
+from storyplan.parse.state import Draft, State
 from storyplan.parse.synonyms import SECTION_KEYS, Headings, normalise
 from storyplan.parse.tasks import read_tasklist, task_from_item
 from storyplan.parse.tree import Block, Doc, Node, build
@@ -73,15 +75,17 @@ def parse_story(
     state.original = to_original
     _only_title(state, story, front)
     _read(state, front)
+    if not state.drafts:
+        _story_as_task(state, story, front)
     if story.assignees:
         plan.overview.developers = list(story.assignees)
     plan.tasks = [draft.task for draft in state.drafts]
     if not plan.tasks:
         plan.notes.append(_no_tasks(state))
-    if state.problems:
-        raise PlanError(state.problems)
     if to_original is not _same:
         _map_lines(plan, to_original)
+    if state.problems:
+        raise PlanError(state.problems, plan=plan)  # the plan lets `check` look further
     return plan
 
 
@@ -112,6 +116,26 @@ def _read(state: State, front: str | None) -> None:
         apply_block(block, state)
     resolve_dependencies(state)
     link_criteria(state)
+
+
+# Front matter keys that say the file describes one task (CCPM's task files).
+_TASK_KEYS = ("depends_on:", "parallel:", "conflicts_with:")
+
+
+def _story_as_task(state: State, story: Story, front: str | None) -> None:
+    """A file that is itself one task (CCPM's `# Task 010: …` with `depends_on` in its front
+    matter) and names no task inside: the plan has that one task. Its dependencies name
+    sibling files outside this plan, so they stay in the kept front matter."""
+    head = head_of(story.title)
+    keyed = any(line.startswith(_TASK_KEYS) for line in (front or "").split("\n"))
+    if head.label is None and not head.id and not keyed:
+        return
+    task = Task(id=head.id or f"T{head.label or 1}", number=1, title=head.title, line=1)
+    task.parallel = bool(
+        re.search(r"^parallel:[ \t]*(?:true|yes)[ \t]*$", front or "", re.M | re.I)
+    )
+    state.drafts.append(Draft(task=task))
+    state.plan.notes.append("The story is one task: it names no tasks of its own.")
 
 
 def _footer(root: Node) -> list[Block]:
@@ -161,6 +185,17 @@ def _no_tasks(state: State) -> str:
     return (
         'No tasks were found: the story has no tasks section (a heading such as "Tasks"), '
         "no [tasklist] block and no checklist before its first heading."
+    )
+
+
+def empty_message(plan: Plan) -> str:
+    """One sentence for a plan with no task: where storyplan looked and how to mark tasks."""
+    looked = next((n for n in plan.notes if n.startswith("No tasks were found")), "")
+    looked = looked.removesuffix(".").replace("No tasks were found", "no tasks were found", 1)
+    return (
+        f"{looked or 'no tasks were found'}; write each task as a checklist item "
+        '("- [ ] Add the login form") under a "## Tasks" heading, or pass --allow-empty '
+        "to plan the story without tasks"
     )
 
 

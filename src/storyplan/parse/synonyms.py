@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 BUILTIN: dict[str, str] = {
     "overview": "Overview|Story Overview|Summary|Resumen|Visão geral|Resumo|Aperçu|Vue d'ensemble"
     "|Résumé|Überblick|Übersicht|Zusammenfassung|概述|概要|개요|요약",
+    "status": "Status|Story Status|Estado|Statut|Stand|状态|狀態|ステータス|상태",
     "description": "Description|Story Description|Story|Descripción|Historia|Descrição|História"
     "|Beschreibung|描述|说明|説明|ストーリー|설명|스토리",
     "user_value": "User Value|User Story|Value to the User|User Need|Valor para el usuario"
@@ -43,7 +44,7 @@ BUILTIN: dict[str, str] = {
     "|Decisiones técnicas|Decisões técnicas|Décisions techniques|Technische Entscheidungen"
     "|技术决策|技術的決定|기술 결정",
     "tasks": "Tasks|Tasks / Subtasks|Task List|Subtasks|Sub-tasks|Implementation Tasks"
-    "|Task Breakdown"
+    "|Task Breakdown|Tasks Created|Steps|Pasos|Passos|Étapes|Schritte"
     "|Development Task Breakdown|Development Tasks|Work Items|Work Breakdown|To Do|Todo"
     "|Tareas|Subtareas|Desglose de tareas|Tarefas|Subtarefas|Tâches"
     "|Sous-tâches|Aufgaben|Teilaufgaben|Arbeitspakete|任务|任务列表|子任务|任務|タスク"
@@ -51,6 +52,10 @@ BUILTIN: dict[str, str] = {
     "task_graph": "Task Sequence & Dependencies|Task Sequence|Task Dependencies"
     "|Dependency Graph|Secuencia de tareas|Sequência de tarefas|Séquence des tâches"
     "|Aufgabenreihenfolge|任务顺序|タスク順序|작업 순서",
+    "dependencies": "Dependencies|Dependencies & Execution Order|Dependency Order"
+    "|Execution Order|Task Order|Dependencies and Order|Dependencias|Dependencias entre tareas"
+    "|Dependências|Dépendances|Abhängigkeiten|依赖关系|依赖|任务依赖|依賴關係|依存関係|依存"
+    "|タスク依存関係|의존성|의존 관계|작업 의존성|종속성",
     "testing": "Testing|Test Plan|Testing Plan|Testing Strategy|Tests|QA|Quality Assurance"
     "|Integration & Testing Plan|Integration and Testing|Pruebas|Plan de pruebas|Testes"
     "|Plano de testes|Tests et validation|Plan de test|Testplan|Teststrategie|测试|测试计划"
@@ -118,7 +123,9 @@ BUILTIN: dict[str, str] = {
 SECTION_KEYS = tuple(BUILTIN)
 # Keys a heading may also end with ("Backend Tasks", "Security Risks"): several such sections
 # are common, and the words before the key only say which part of the work they cover.
-_SUFFIX_KEYS = frozenset({"tasks", "risks", "acceptance_criteria", "checklist", "testing"})
+_SUFFIX_KEYS = frozenset(
+    {"tasks", "risks", "acceptance_criteria", "checklist", "testing", "dependencies"}
+)
 
 _CJK_NUMERALS = frozenset("一二三四五六七八九十百")
 

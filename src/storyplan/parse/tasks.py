@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from storyplan.model import ChecklistItem, Task
 from storyplan.parse.depends import phrases_in, refs_in
+from storyplan.parse.edges import group_keys, read_dependencies
 from storyplan.parse.fields import (
     TASK_FIELDS,
     TASK_GROUPS,
@@ -32,9 +33,10 @@ NOT_TASKS = frozenset(
 )
 _GROUP = re.compile(
     r"^\W*(?:phase|stage|sprint|milestone|part|iteration|wave|epic|group|fase|etapa|étape"
-    r"|phasen?|abschnitt|阶段|フェーズ|단계)(?:\b|\d)",
+    r"|phasen?|abschnitt|user\s+story|story|阶段|フェーズ|단계)(?:\b|\d)",
     re.IGNORECASE,
 )
+_TASK_ID = re.compile(r"T\d{1,9}|TASK-\d{1,9}")
 _NONE = frozenset(
     {"", "none", "n a", "na", "nothing", "no", "ninguna", "nenhuma", "aucune", "keine"}
 )
@@ -48,7 +50,10 @@ _WRAPS = frozenset(  # fields whose value may wrap onto the next line
 def read_tasks(node: Node, state: State, other: Callable[[Node], None]) -> None:
     """Read a tasks section; headings that are not tasks go to `other` (the section walker)."""
     state.looked.append(f'the "{node.title}" section (line {node.line})')
+    first_draft = len(state.drafts)
     kinds = [(child, _kind(child, state)) for child in node.children]
+    if any(kind == "group" for _, kind in kinds):  # spec-kit: phases beside notes and formats
+        kinds = [(c, "other" if k == "task" and _plain(c, state) else k) for c, k in kinds]
     heading_tasks = any(kind == "task" for _, kind in kinds)
     leftover: list[Block] = []
     index: list[Item] = []  # a checklist naming the heading tasks below it, as storyplan renders
@@ -69,8 +74,30 @@ def read_tasks(node: Node, state: State, other: Callable[[Node], None]) -> None:
         elif kind == "group":
             read_tasks(child, state, other)
             state.looked.pop()
+        elif kind == "dependencies":
+            read_dependencies(child, state)
         elif kind == "other":
             other(child)
+    for draft in state.drafts[first_draft:]:  # the phases and stories the heading names
+        draft.groups.extend(k for k in group_keys(node.title) if k not in draft.groups)
+
+
+def holds_tasks(node: Node, state: State) -> bool:
+    """A heading outside any tasks section that still holds tasks: a phase or user story with
+    a checklist (spec-kit's "## Phase 1: Setup"), or a checklist of task ids ("- [ ] T001 …")."""
+    items = [
+        item
+        for part in node.walk()
+        if part is node or state.headings.classify(part.title) is None
+        for block in part.blocks
+        for item in items_of(block, state.doc)
+        if item.checked is not None
+    ]
+    if not items:
+        return False
+    if _GROUP.match(node.title):
+        return True
+    return any(_TASK_ID.fullmatch(head_of(item.text).id or "") for item in items)
 
 
 def read_tasklist(block: Block, state: State) -> None:
@@ -86,7 +113,9 @@ def read_tasklist(block: Block, state: State) -> None:
 def _kind(node: Node, state: State) -> str:
     key = state.headings.classify(node.title)
     if key == "task_graph":
-        return "skip"  # a drawing of the dependencies the tasks state; storyplan redraws it
+        return "skip"
+    if key == "dependencies":
+        return "dependencies"  # a drawing of the dependencies the tasks state; storyplan redraws it
     if key in NOT_TASKS:
         return "other"
     head = head_of(node.title)
@@ -99,6 +128,19 @@ def _kind(node: Node, state: State) -> str:
     if _GROUP.match(node.title) and (listed or node.children):
         return "group"
     return "task"
+
+
+def _plain(node: Node, state: State) -> bool:
+    """A heading that names no task and holds no checklist: text beside the task groups."""
+    head = head_of(node.title)
+    if head.id or head.label or head.existing:
+        return False
+    return not any(
+        item.checked is not None
+        for part in node.walk()
+        for block in part.blocks
+        for item in items_of(block, state.doc)
+    )
 
 
 def _names(item: Item, draft: Draft) -> bool:
@@ -114,11 +156,16 @@ def _draft(head: Head, line: int) -> Draft:
         number=0,
         title=head.title,
         parallel=head.parallel,
+        user_story=head.user_story,
+        notes=head.notes[:1].upper() + head.notes[1:],
         existing=head.existing,
         ac_refs=head.ac_refs,
         line=line,
     )
-    return Draft(task=task, label=head.label, refs=list(head.refs))
+    groups = [f"us{int(head.user_story[2:])}"] if head.user_story[2:].isdigit() else []
+    return Draft(
+        task=task, label=head.label, refs=list(head.refs), blocks=head.blocks, groups=groups
+    )
 
 
 def task_from_heading(node: Node, state: State) -> Draft:
@@ -139,6 +186,8 @@ def task_from_item(item: Item, state: State) -> Draft:
         found = _item_field(child)
         if found:
             _set(draft, found[0], found[1], child.children)
+        elif child.checked is not None:  # BMAD's "- [x] Subtask 1.1": a tick is progress
+            _add_subtasks(draft, [child])
         else:
             _add_steps(draft, [child])
     draft.description.extend(item.more)
@@ -231,6 +280,14 @@ def _add_steps(draft: Draft, items: list[Item]) -> None:
         _add_steps(draft, item.children)
 
 
+def _add_subtasks(draft: Draft, items: list[Item]) -> None:
+    for item in _flat(items):
+        text = " ".join(item.text.split())
+        if text:
+            subtask = ChecklistItem(text=text, checked=bool(item.checked), line=item.line)
+            draft.task.subtasks.append(subtask)
+
+
 def _flat(items: list[Item]) -> list[Item]:
     return [found for item in items for found in (item, *item.flat())]
 
@@ -249,7 +306,8 @@ def _set(draft: Draft, key: str, value: str, items: list[Item]) -> None:
     elif key == "files":
         task.files.extend(split_list(value) + [f for t in texts for f in _files(t)])
     elif key in {"technologies", "patterns"}:
-        getattr(task, key).extend(split_list(value) + [p for t in texts for p in split_list(t)])
+        found = split_list(value, keep_code=True)
+        getattr(task, key).extend(found + [p for t in texts for p in split_list(t, keep_code=True)])
     elif key == "depends_on":
         refs = [r for t in (value, *texts) for r in refs_in(t)]
         draft.refs = list(dict.fromkeys([*draft.refs, *refs]))

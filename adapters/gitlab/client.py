@@ -1,0 +1,347 @@
+"""The requests storyplan makes to GitLab, REST and GraphQL, through python-gitlab; the only
+module that imports it (and requests, httpx and gql for it).
+
+Every call names what it does; python-gitlab's, gql's and the transports' exceptions become
+a `Failure` in one place (`failure`) and storyplan's error from the shared table. Reads are
+retried after a 5xx or a dropped connection, writes never are (`adapters.shared.transport`);
+a 429 is never slept out (python-gitlab would wait as long as Retry-After says).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote, urlsplit
+
+import gitlab
+import gitlab.const
+import httpx
+import requests
+from gql.transport.exceptions import TransportError, TransportQueryError, TransportServerError
+from requests.adapters import HTTPAdapter
+
+from storyplan.adapters.shared import transport
+from storyplan.adapters.shared.transport import TRANSIENT, Failure, Service, read_retry
+
+from .records import IssueRecord, LabelRecord, LinkRow, NoteRecord
+from .settings import Credentials
+
+PER_PAGE = 100
+# GraphQL's answer when something is missing or the token may not touch it (GitLab says both
+# the same way, so that a private project's existence is not given away).
+NOT_AVAILABLE = "does not exist or you don't have permission"
+# A field or argument this instance's schema lacks: the feature is not there.
+UNKNOWN_FIELD = ("doesn't exist on type", "doesn't accept argument")
+UNLICENSED = "Blocked issues not available for current license"
+LABEL_COLOR = "#6699cc"
+
+T = TypeVar("T")
+LinkOutcome = Literal["made", "exists", "unlicensed"]
+
+
+def _graphql_failure(err: TransportQueryError) -> Failure:
+    errors = err.errors or []
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    message = str(first.get("message") or err)
+    # GitLab answers these with 200; the status says what GitLab means by each.
+    if NOT_AVAILABLE in message:
+        return Failure(403, message, cause="TransportQueryError")
+    if any(phrase in message for phrase in UNKNOWN_FIELD):
+        return Failure(404, message, cause="TransportQueryError")
+    return Failure(400, message, cause="TransportQueryError")
+
+
+def failure(err: Exception, headers: Mapping[str, str]) -> Failure | None:
+    """The one mapping from python-gitlab's, gql's and the transports' exceptions; None for
+    anything else (a bug, which keeps its traceback)."""
+    if isinstance(err, gitlab.GitlabError):
+        message = str(err.error_message or "")
+        return Failure(err.response_code, message, headers, type(err).__name__)
+    if isinstance(err, TransportQueryError):
+        return _graphql_failure(err)
+    if isinstance(err, TransportServerError) and err.code is not None:
+        return Failure(err.code, str(err), headers, type(err).__name__)
+    if isinstance(err, requests.RequestException | httpx.HTTPError | TransportError):
+        return Failure(None, cause=type(err).__name__)
+    return None
+
+
+def _project(path: str) -> str:
+    return quote(path, safe="")
+
+
+def _issue_path(project: str, iid: int | str) -> str:
+    return f"/projects/{_project(project)}/issues/{iid}"
+
+
+class GitlabClient:
+    """One GitLab instance as storyplan talks to it, with typed answers."""
+
+    def __init__(
+        self, base_url: str, credentials: Credentials, *, timeout: float, retries: int
+    ) -> None:
+        parts = urlsplit(base_url)
+        self.base_url = base_url
+        self.service = Service(
+            "GitLab", (parts.netloc + parts.path).rstrip("/"), credentials.variable
+        )
+        self.credentials = credentials
+        self.timeout = timeout
+        self.retries = retries
+        # python-gitlab's errors carry no headers: the last answer's are kept for rate limits.
+        self.headers: dict[str, str] = {}
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=read_retry(retries, "GitLab"))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.hooks["response"].append(lambda response, *a, **k: self._remember(response))
+        secret = credentials.token.get_secret_value()
+        self.gl = gitlab.Gitlab(
+            url=base_url,
+            private_token=None if credentials.job else secret,
+            job_token=secret if credentials.job else None,
+            timeout=timeout,
+            retry_transient_errors=False,  # python-gitlab's own retries would repeat POSTs
+            per_page=PER_PAGE,
+            session=session,
+        )
+        self._graphql: gitlab.GraphQL | None = None
+
+    @property
+    def host(self) -> str:
+        return self.service.host
+
+    def _remember(self, response: requests.Response | httpx.Response) -> None:
+        self.headers = {name.lower(): value for name, value in response.headers.items()}
+
+    @contextmanager
+    def _mapped(self, what: str, feature: str | None = None) -> Iterator[None]:
+        try:
+            yield
+        except Exception as err:
+            found = failure(err, self.headers)
+            if found is None:
+                raise
+            raise self.service.error(what, found, feature) from None
+
+    def _call(self, what: str, call: Callable[[], T], allow: tuple[int, ...] = ()) -> T | Failure:
+        """`call`'s answer, or the failure when its status is one the caller handles."""
+        try:
+            return call()
+        except Exception as err:
+            found = failure(err, self.headers)
+            if found is None:
+                raise
+            if found.status in allow:
+                return found
+            raise self.service.error(what, found) from None
+
+    # -- REST plumbing: python-gitlab sleeps out a 429 unless told not to, on every call.
+    def _get(self, what: str, path: str, **query: Any) -> Any:
+        with self._mapped(what):
+            return self.gl.http_get(path, query_data=query, obey_rate_limit=False)
+
+    def _pages(self, what: str, path: str, **query: Any) -> Iterator[dict[str, Any]]:
+        with self._mapped(what):
+            yield from self.gl.http_list(
+                path, query_data=query, iterator=True, per_page=PER_PAGE, obey_rate_limit=False
+            )
+
+    def _post(self, what: str, path: str, data: dict[str, Any]) -> Any:
+        with self._mapped(what):
+            return self.gl.http_post(path, post_data=data, obey_rate_limit=False)
+
+    def _put(self, what: str, path: str, data: dict[str, Any]) -> Any:
+        with self._mapped(what):
+            return self.gl.http_put(path, post_data=data, obey_rate_limit=False)
+
+    # -- issues
+    def issue(self, project: str, iid: int | str, what: str) -> IssueRecord:
+        return IssueRecord.model_validate(self._get(what, _issue_path(project, iid)))
+
+    def issues(self, project: str, iids: list[int], what: str) -> list[IssueRecord]:
+        """The issues with these iids, a hundred a request."""
+        found: list[IssueRecord] = []
+        for start in range(0, len(iids), PER_PAGE):
+            chunk = iids[start : start + PER_PAGE]
+            query = {"iids[]": chunk, "state": "all"}  # Grape reads arrays with brackets
+            rows = self._pages(what, f"/projects/{_project(project)}/issues", **query)
+            found.extend(IssueRecord.model_validate(row) for row in rows)
+        return found
+
+    def recent_issues(self, project: str, label: str | None, what: str) -> list[IssueRecord]:
+        """The newest page of plain issues (with this label): a lost create's leftovers."""
+        query: dict[str, Any] = {
+            "state": "all",
+            "order_by": "created_at",
+            "sort": "desc",
+            "issue_type": "issue",
+            "per_page": PER_PAGE,
+            "page": 1,
+        }
+        if label:
+            query["labels"] = label
+        rows = self._get(what, f"/projects/{_project(project)}/issues", **query)
+        return [IssueRecord.model_validate(row) for row in rows]
+
+    def labelled(self, project: str, label: str) -> list[IssueRecord]:
+        what = f"list the issues of {project} labelled {label}"
+        rows = self._pages(what, f"/projects/{_project(project)}/issues", labels=label, state="all")
+        return [IssueRecord.model_validate(row) for row in rows]
+
+    def create_issue(
+        self, project: str, title: str, description: str, labels: tuple[str, ...], what: str
+    ) -> IssueRecord:
+        data = {"title": title, "description": description, "labels": ",".join(labels)}
+        path = f"/projects/{_project(project)}/issues"
+        return IssueRecord.model_validate(self._post(what, path, data))
+
+    def update_issue(self, record: IssueRecord, what: str, **fields: str) -> IssueRecord:
+        path = _issue_path(record.project, record.iid)
+        return IssueRecord.model_validate(self._put(what, path, fields))
+
+    # -- notes
+    def notes(self, issue: IssueRecord, what: str) -> Iterator[NoteRecord]:
+        # Oldest first: the plan note is written early, so the walk usually stops on page one.
+        path = f"{_issue_path(issue.project, issue.iid)}/notes"
+        rows = self._pages(what, path, sort="asc", order_by="created_at")
+        return (NoteRecord.model_validate(row) for row in rows)
+
+    def create_note(self, issue: IssueRecord, body: str, what: str) -> NoteRecord:
+        path = f"{_issue_path(issue.project, issue.iid)}/notes"
+        return NoteRecord.model_validate(self._post(what, path, {"body": body}))
+
+    def update_note(self, issue: IssueRecord, note_id: int, body: str, what: str) -> NoteRecord:
+        path = f"{_issue_path(issue.project, issue.iid)}/notes/{note_id}"
+        return NoteRecord.model_validate(self._put(what, path, {"body": body}))
+
+    # -- links
+    def links(self, issue: IssueRecord) -> list[LinkRow]:
+        # Not paginated: GitLab answers every link of an issue at once.
+        rows = self._get(
+            f"read the links of {issue.key}", f"{_issue_path(issue.project, issue.iid)}/links"
+        )
+        return [LinkRow.model_validate(row) for row in rows]
+
+    def create_link(
+        self, source: IssueRecord, target: IssueRecord, link_type: str, what: str
+    ) -> LinkOutcome:
+        """Link two issues; "exists" when they are linked already (in any way), "unlicensed"
+        when the tier has no blocking links."""
+        data = {
+            "target_project_id": target.project_id,
+            "target_issue_iid": target.iid,
+            "link_type": link_type,
+        }
+        path = f"{_issue_path(source.project, source.iid)}/links"
+
+        def post() -> Any:
+            return self.gl.http_post(path, post_data=data, obey_rate_limit=False)
+
+        answer = self._call(what, post, allow=(403, 409))
+        if not isinstance(answer, Failure):
+            return "made"
+        if answer.status == 409:
+            return "exists"
+        if UNLICENSED in answer.message:
+            return "unlicensed"
+        raise self.service.error(what, answer)
+
+    def delete_link(self, issue: IssueRecord, link_id: int, what: str) -> None:
+        """Remove a link; one that is gone already (a repeated run) is no failure."""
+        path = f"{_issue_path(issue.project, issue.iid)}/links/{link_id}"
+        self._call(what, lambda: self.gl.http_delete(path, obey_rate_limit=False), allow=(404,))
+
+    # -- labels
+    def label_gid(self, project: str, name: str) -> str:
+        """The global id of a label, made if the project has none of that name."""
+        what = f"find or make the label {name} in {project}"
+        label = self._label(project, name, what)
+        if label is not None:
+            return label.gid
+        path = f"/projects/{_project(project)}/labels"
+        data = {"name": name, "color": LABEL_COLOR}
+
+        def post() -> Any:
+            return self.gl.http_post(path, post_data=data, obey_rate_limit=False)
+
+        made = self._call(what, post, allow=(409,))
+        if not isinstance(made, Failure):
+            return LabelRecord.model_validate(made).gid
+        label = self._label(project, name, what)  # 409: made meanwhile by someone else
+        if label is None:
+            raise self.service.error(what, made)
+        return label.gid
+
+    def _label(self, project: str, name: str, what: str) -> LabelRecord | None:
+        for row in self._pages(what, f"/projects/{_project(project)}/labels", search=name):
+            label = LabelRecord.model_validate(row)
+            if label.name == name:
+                return label
+        return None
+
+    # -- GraphQL
+    @property
+    def graphql(self) -> gitlab.GraphQL:
+        if self._graphql is None:
+            secret = self.credentials.token.get_secret_value()
+            headers = {"User-Agent": gitlab.const.USER_AGENT}
+            if self.credentials.job:
+                headers["JOB-TOKEN"] = secret
+            else:
+                headers["Authorization"] = f"Bearer {secret}"
+            client = httpx.Client(
+                headers=headers, timeout=self.timeout, event_hooks={"response": [self._remember]}
+            )
+            self._graphql = gitlab.GraphQL(
+                url=self.base_url,
+                client=client,
+                max_retries=0,
+                obey_rate_limit=False,  # a 429 becomes a RateLimitError, never a long sleep
+                retry_transient_errors=False,  # would repeat a mutation whose answer was lost
+            )
+        return self._graphql
+
+    def _run(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+        with warnings.catch_warnings():
+            # python-gitlab passes variables the way gql 4 deprecates; nothing to act on here.
+            warnings.filterwarnings("ignore", "Using variable_values", DeprecationWarning)
+            result: dict[str, Any] = self.graphql.execute(document, variable_values=variables)
+        return result
+
+    def query(
+        self, document: str, variables: dict[str, Any], what: str, feature: str = "work items"
+    ) -> dict[str, Any]:
+        """A GraphQL query (a POST that only reads): retried like a REST read."""
+        attempt = 0
+        while True:
+            try:
+                return self._run(document, variables)
+            except Exception as err:
+                found = failure(err, self.headers)
+                if found is None:
+                    raise
+                transient = found.status is None or found.status in TRANSIENT
+                if not transient or attempt >= self.retries:
+                    raise self.service.error(what, found, feature) from None
+            if attempt:
+                wait = 0.5 * 2 ** (attempt - 1)  # as urllib3's backoff: at once, 0.5 s, 1 s...
+                transport.on_wait(f"GitLab did not answer; retrying in {wait:.1f} s")
+                time.sleep(wait)
+            attempt += 1
+
+    def mutate(
+        self, document: str, variables: dict[str, Any], payload: str, result: str, what: str
+    ) -> dict[str, Any]:
+        """A GraphQL mutation, sent once: `payload.result`; `payload.errors` mean nothing
+        was changed."""
+        with self._mapped(what, "work items"):
+            answer: dict[str, Any] = self._run(document, variables)[payload]
+        made: dict[str, Any] | None = answer.get(result)
+        if answer.get("errors") or made is None:
+            message = "; ".join(answer.get("errors") or []) or f"no {result} was returned"
+            raise self.service.error(what, Failure(422, message, cause="MutationError"))
+        return made

@@ -1,0 +1,321 @@
+"""GitLab as a storyplan tracker: the plan is one note found by its hidden marker, tasks are
+child Task work items of the story (or, by config, issues related to it), dependencies are
+`blocks` links (`dependencies` has the Free-tier fallback). A create whose answer is lost is
+looked for by its marker before anything is created again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from storyplan.adapters.shared.settings import choose_base_url
+from storyplan.config import Settings, section
+from storyplan.dispatch import one_by_one
+from storyplan.errors import CapabilityError, NotFoundError, TrackerError
+from storyplan.model import Markup, Story
+from storyplan.ports import (
+    AddLink,
+    Applied,
+    AttachChild,
+    Capabilities,
+    Change,
+    Child,
+    CloseChild,
+    CloseStory,
+    CreateChild,
+    LabelStory,
+    Limits,
+    MarkObsolete,
+    PlanComment,
+    RemoveLink,
+    Tracker,
+    TrackerState,
+    UpdateChild,
+    UpsertPlan,
+)
+from storyplan.refs import Ref, parse_ref
+
+from .blocked_by import with_blocked_by
+from .client import GitlabClient
+from .dependencies import Dependencies
+from .records import IssueRecord, child_of, plan_comment, plan_note, story_of
+from .seen import Seen
+from .settings import DEFAULT_BASE_URL, Credentials, GitlabSettings, read_credentials
+from .work_items import WorkItems
+
+NOTE_MAX_CHARS = 1_000_000  # GitLab's Note::MAX_NOTE_LENGTH
+MAX_CHILD_TASKS = 5000  # GitLab's WorkItems::ParentLink::MAX_CHILDREN
+
+
+class GitlabTracker:
+    name = "gitlab"
+    markup: Markup = "markdown"
+    title_format = "{story} · Task {number}: {title}"
+
+    def __init__(
+        self,
+        settings: GitlabSettings,
+        credentials: Credentials,
+        *,
+        task_label: str | None = None,
+        obsolete_label: str = "storyplan:obsolete",
+        aliases: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = GitlabClient(
+            settings.base_url or DEFAULT_BASE_URL,
+            credentials,
+            timeout=settings.timeout,
+            retries=settings.retries,
+        )
+        self.tasks = settings.children == "tasks"
+        self.limits = Limits(
+            max_children=MAX_CHILD_TASKS if self.tasks else None,
+            max_comment_chars=NOTE_MAX_CHARS,
+        )
+        # Issues mode has no native nesting: its children are related issues.
+        self.capabilities = Capabilities(sub_issues=self.tasks)
+        self.task_label = task_label
+        self.obsolete_label = obsolete_label
+        self._aliases = dict(aliases or {})
+        self.seen = Seen(self.client)
+        self.dependencies = Dependencies(self.seen, settings.blocking_links)
+        self.work_items = WorkItems(self.client)
+        self.task_type: str | None = None
+        self._recent: dict[str, IssueRecord] | None = None  # issues made lately, by task id
+
+    def _child(self, record: IssueRecord, story: Story) -> Child:
+        return child_of(self.seen.remember(record), story.ref, self.obsolete_label)
+
+    # -- reading ----------------------------------------------------------------------------
+    def fetch_story(self, ref: str) -> Story:
+        parsed = parse_ref(self._aliases.get(ref, ref), "gitlab")
+        issue = self.client.issue(parsed.project, parsed.number, f"read story {parsed.key}")
+        # GitLab's own spelling of the path names the story, whatever form the ref took.
+        self.seen.stories[issue.key] = issue
+        return story_of(issue, parsed.key)
+
+    def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
+        issue = self.seen.story_issue(story.ref)
+        records = self._read_children(story, issue)
+        children = tuple(self._child(record, story) for record in records)
+        found = self.dependencies.read(records) if with_links else set()
+        return TrackerState(
+            plan=self.read_plan(story, issue),
+            children=children,
+            links=tuple(sorted(found, key=lambda k: (k.blocker, k.blocked))),
+            story_labels=tuple(story.labels),
+        )
+
+    def read_plan(self, story: Story, issue: IssueRecord) -> PlanComment | None:
+        note = plan_note(self.client.notes(issue, f"read the notes of {story.ref}"), story.ref)
+        return None if note is None else plan_comment(issue, note.id, note.body)
+
+    def _related(self, issue: IssueRecord) -> list[IssueRecord]:
+        return [row for row in self.seen.links_of(issue) if row.link_type == "relates_to"]
+
+    def _read_children(self, story: Story, issue: IssueRecord) -> list[IssueRecord]:
+        if not self.tasks:
+            return self._related(issue)
+        records = self.child_tasks(story, issue)
+        # An existing issue a task names is related to the story: GitLab nests only tasks.
+        known = {record.key for record in records}
+        records.extend(row for row in self._related(issue) if row.key not in known)
+        return records
+
+    def child_tasks(self, story: Story, issue: IssueRecord) -> list[IssueRecord]:
+        hierarchy = self.work_items.hierarchy(
+            issue.project, issue.gid, f"list the child tasks of {story.ref}"
+        )
+        if not hierarchy.story_found:
+            raise NotFoundError(
+                f"could not list the child tasks of {story.ref}: GitLab's GraphQL API at "
+                f"{self.client.host} does not show it to this token "
+                f"({self.client.credentials.variable}; a CI job token may not reach GraphQL)"
+            )
+        if hierarchy.task_type is None:
+            raise CapabilityError(
+                f"Task work items are not available in {issue.project} on the GitLab at "
+                f'{self.client.host}; set [gitlab] children = "issues" '
+                "(STORYPLAN_GITLAB__CHILDREN=issues) to plan with issues related to the story"
+            )
+        self.task_type = hierarchy.task_type
+        by_project: dict[str, list[int]] = {}
+        for project, iid in hierarchy.children:
+            by_project.setdefault(project, []).append(iid)
+        what = f"read the child tasks of {story.ref}"
+        return [
+            record
+            for project, iids in by_project.items()
+            for record in self.client.issues(project, iids, what)
+        ]
+
+    def find_planned(self, project: str, label: str) -> list[str]:
+        """Every story in `project` (group/sub/project) that carries storyplan's label."""
+        return [record.key for record in self.client.labelled(project, label)]
+
+    # -- writing: one handler a change kind -------------------------------------------------
+    def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
+        return one_by_one(self, story, changes)
+
+    def create_child(self, story: Story, change: CreateChild) -> Applied:
+        if self.tasks:
+            record = self._create_task(story, change)
+        else:
+            record = self._orphans(story).get(change.task_id) or self._create_issue(story, change)
+            what = f"relate the issue of task {change.task_id} to {story.ref}"
+            self._relate(story, record, what)
+        return Applied(change=change, child=self._child(record, story))
+
+    def attach_child(self, story: Story, change: AttachChild) -> Applied:
+        record = self.seen.issue(change.key)
+        self._relate(story, record, f"relate {change.key} to {story.ref}")
+        return Applied(change=change, child=self._child(record, story))
+
+    def update_child(self, story: Story, change: UpdateChild) -> Applied:
+        fields = {"title": change.title, "description": change.body}
+        if change.revive:
+            fields["remove_labels"] = self.obsolete_label
+        record = self.seen.update(self.seen.issue(change.key), f"update {change.key}", **fields)
+        return Applied(change=change, child=self._child(record, story))
+
+    def add_link(self, story: Story, change: AddLink) -> Applied:
+        return Applied(change=change, notes=self.dependencies.add(change))
+
+    def remove_link(self, story: Story, change: RemoveLink) -> Applied:
+        self.dependencies.remove(change)
+        return Applied(change=change)
+
+    def mark_obsolete(self, story: Story, change: MarkObsolete) -> Applied:
+        what = f"mark {change.key} obsolete"
+        record = self.seen.update(self.seen.issue(change.key), what, add_labels=self.obsolete_label)
+        self.client.create_note(record, change.comment, f"comment on {change.key}")
+        return Applied(change=change)
+
+    def close_child(self, story: Story, change: CloseChild) -> Applied:
+        self.seen.update(self.seen.issue(change.key), f"close {change.key}", state_event="close")
+        return Applied(change=change)
+
+    def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
+        issue = self.seen.story_issue(story.ref)
+        what = f"write the plan note on {story.ref}"
+        if change.key is not None:
+            note = self.client.update_note(issue, int(change.key), change.body, what)
+            return Applied(change=change, plan=plan_comment(issue, note.id, change.body))
+        try:
+            note = self.client.create_note(issue, change.body, what)
+        except TrackerError as err:
+            found = self.read_plan(story, issue) if err.unknown_outcome else None
+            if found is None:
+                raise
+            return Applied(change=change, plan=found)
+        return Applied(change=change, plan=plan_comment(issue, note.id, change.body))
+
+    def label_story(self, story: Story, change: LabelStory) -> Applied:
+        issue = self.seen.story_issue(story.ref)
+        self.seen.update(issue, f"label {story.ref}", add_labels=change.label)
+        return Applied(change=change)
+
+    def close_story(self, story: Story, change: CloseStory) -> Applied:
+        issue = self.seen.story_issue(story.ref)
+        self.seen.update(issue, f"close {story.ref}", state_event="close")
+        return Applied(change=change)
+
+    # -- children ---------------------------------------------------------------------------
+    def _body(self, story: Story, change: CreateChild, project: str) -> str:
+        if not (self.dependencies.fallback and change.depends_on):
+            return change.body
+        by_task = self.seen.by_task(story.ref)
+        blockers = [by_task[dep] for dep in change.depends_on if dep in by_task]
+        return with_blocked_by(change.body, blockers, project) if blockers else change.body
+
+    def _create_task(self, story: Story, change: CreateChild) -> IssueRecord:
+        issue = self.seen.story_issue(story.ref)
+        what = f"create the task for {change.task_id} under {story.ref}"
+        task_type = self.task_type or self.work_items.task_type(issue.project, what)
+        if task_type is None:
+            raise CapabilityError(f"Task work items are not available in {issue.project}")
+        labels = [self.seen.label_gid(issue.project, name) for name in change.labels]
+        try:
+            record = self.work_items.create_task(
+                issue,  # a task is made in its story's project
+                task_type=task_type,
+                title=change.title,
+                description=self._body(story, change, issue.project),
+                labels=labels,
+                what=what,
+            )
+        except TrackerError as err:
+            # The answer may be lost while the task was made: it is a child already.
+            found = self._adopt_task(story, issue, change.task_id) if err.unknown_outcome else None
+            if found is None:
+                raise
+            return found
+        return record.model_copy(update={"labels": tuple(change.labels)})
+
+    def _adopt_task(self, story: Story, issue: IssueRecord, task_id: str) -> IssueRecord | None:
+        found = self.child_tasks(story, issue)
+        return next((record for record in found if record.task_id(story.ref) == task_id), None)
+
+    def _orphans(self, story: Story, refresh: bool = False) -> dict[str, IssueRecord]:
+        """Issues storyplan made for this story lately, by task id: a lost answer's leftovers."""
+        if self._recent is None or refresh:
+            project = self.seen.story_issue(story.ref).project
+            what = f"look for the issues made for {story.ref}"
+            self._recent = {}
+            for record in self.client.recent_issues(project, self.task_label, what):
+                task_id = record.task_id(story.ref)
+                if task_id:
+                    self._recent.setdefault(task_id, record)
+        return self._recent
+
+    def _create_issue(self, story: Story, change: CreateChild) -> IssueRecord:
+        project = self.seen.story_issue(story.ref).project
+        what = f"create the issue for task {change.task_id} in {project}"
+        body = self._body(story, change, project)
+        try:
+            return self.client.create_issue(project, change.title, body, change.labels, what)
+        except TrackerError as err:
+            orphan = self._orphans(story, refresh=True) if err.unknown_outcome else {}
+            if change.task_id not in orphan:
+                raise
+            return orphan[change.task_id]
+
+    def _relate(self, story: Story, record: IssueRecord, what: str) -> None:
+        # "exists": related already (a repeated run).
+        self.client.create_link(self.seen.story_issue(story.ref), record, "relates_to", what)
+
+
+def base_url_for(option: str | None, ref: Ref, configured: GitlabSettings) -> str:
+    """The instance's root, by the shared precedence, without an API suffix."""
+    base = choose_base_url(
+        option=option,
+        from_ref=ref.base_url,
+        configured=configured.base_url,
+        default=DEFAULT_BASE_URL,
+    )
+    return base.removesuffix("/api/v4").removesuffix("/api/graphql")
+
+
+def aliases_for(ref: Ref, base_url: str) -> dict[str, str]:
+    """A URL ref under a relative URL root names the project with the root in front."""
+    root = urlsplit(base_url).path.strip("/")
+    if not (root and ref.base_url and ref.number and ref.project.startswith(root + "/")):
+        return {}
+    project = ref.project[len(root) + 1 :]
+    return {ref.key: f"{project}#{ref.number}"}
+
+
+def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
+    gitlab = section(settings, GitlabSettings, "gitlab")
+    base_url = base_url_for(options.get("base_url"), ref, gitlab)
+    gitlab = gitlab.model_copy(update={"base_url": base_url})
+    return GitlabTracker(
+        gitlab,
+        read_credentials(gitlab),
+        task_label=settings.labels.task[0] if settings.labels.task else None,
+        obsolete_label=settings.labels.obsolete,
+        aliases=aliases_for(ref, base_url),
+    )

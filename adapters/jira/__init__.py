@@ -1,0 +1,5 @@
+"""Jira Cloud and Data Center: the plan is one comment, tasks are sub-tasks, dependencies
+"Blocks" links, bookkeeping in entity properties. `tracker` is the port, `client` the only
+module that speaks HTTP, `records` the pure JSON mapping, `plan_comment` and `types` what
+the tracker looks up, `settings` the `[jira]` section and its credentials.
+"""

@@ -1,0 +1,1 @@
+"""What every tracker adapter shares: settings, token and base-URL rules, the transport."""

@@ -1,0 +1,180 @@
+"""The GitHub harness: a story on the fake GitHub, read back through the fake's own state,
+with the transport's faults played by the fake (`Fault`, its tokens and its rate limit)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from storyplan import markers
+from tests.e2e.harness import Held
+
+ENV = {
+    "GITHUB_TOKEN": "tok-write",
+    "STORYPLAN_GITHUB__SECONDS_BETWEEN_WRITES": "0",
+    "STORYPLAN_GITHUB__RETRIES": "2",  # a read is tried three times
+}
+
+
+class GithubHarness:
+    name = "github"
+    scope = "github:octo/shop"
+
+    def __init__(self, fake: object) -> None:
+        from tests.fakes.fake_github import FakeGithub
+
+        assert isinstance(fake, FakeGithub)
+        self.fake = fake
+        fake.add_repo("octo/shop")
+        self.story = fake.add_issue("octo/shop", "Sign in with email", "")
+        self.ref = f"octo/shop#{self.story.number}"
+        self._mark = 0
+        self._existing: dict[str, tuple[str, str]] = {}
+
+    def write_story(self, text: str) -> None:
+        with self.fake.lock:
+            self.story.body = text
+
+    def _task_issues(self) -> list[object]:
+        return self.fake.sub_issues("octo/shop", self.story.number)
+
+    def children(self) -> dict[str, Held]:
+        held = {}
+        for issue in self.fake.sub_issues("octo/shop", self.story.number):
+            mark = markers.read_identity(issue.body or "", "task")
+            if mark is None:
+                continue
+            held[mark["id"]] = Held(
+                key=f"#{issue.number}",
+                title=issue.title,
+                body=issue.body or "",
+                obsolete="storyplan:obsolete" in issue.labels,
+                closed=issue.state == "closed",
+            )
+        return held
+
+    def links(self) -> set[tuple[str, str]]:
+        pairs = set()
+        ids = {}
+        for issue in self.fake.sub_issues("octo/shop", self.story.number):
+            mark = markers.read_identity(issue.body or "", "task")
+            if mark:
+                ids[issue.number] = mark["id"]
+        for issue in self.fake.sub_issues("octo/shop", self.story.number):
+            for blocker in self.fake.blocked_by("octo/shop", issue.number):
+                if blocker.number in ids and issue.number in ids:
+                    pairs.add((ids[blocker.number], ids[issue.number]))
+        return pairs
+
+    def plan_bodies(self) -> list[str]:
+        return [
+            c.body
+            for c in self.fake.comments_on("octo/shop", self.story.number)
+            if "storyplan:plan" in c.body
+        ]
+
+    def set_plan_body(self, body: str) -> None:
+        with self.fake.lock:
+            comment = next(
+                c
+                for c in self.fake.comments_on("octo/shop", self.story.number)
+                if "storyplan:plan" in c.body
+            )
+            comment.body = body
+
+    def set_child_body(self, task_id: str, body: str) -> None:
+        with self.fake.lock:
+            for issue in self.fake.sub_issues("octo/shop", self.story.number):
+                mark = markers.read_identity(issue.body or "", "task")
+                if mark and mark["id"] == task_id:
+                    issue.body = body
+
+    def obsolete_notes(self, task_id: str) -> int:
+        number = int(self.children()[task_id].key.lstrip("#"))
+        return sum(
+            "removed from the plan" in c.body for c in self.fake.comments_on("octo/shop", number)
+        )
+
+    def close_child(self, task_id: str) -> None:
+        number = int(self.children()[task_id].key.lstrip("#"))
+        with self.fake.lock:
+            issue = self.fake.issue("octo/shop", number)
+            issue.state, issue.state_reason = "closed", "completed"
+
+    def tick_in_child(self, task_id: str, text: str) -> None:
+        body = self.children()[task_id].body
+        assert f"- [ ] {text}" in body
+        self.set_child_body(task_id, body.replace(f"- [ ] {text}", f"- [x] {text}", 1))
+
+    def add_existing(self, title: str) -> str:
+        issue = self.fake.add_issue("octo/shop", title, "Someone else's words")
+        reference = f"#{issue.number}"
+        self._existing[reference] = (issue.title, issue.body or "")
+        return reference
+
+    def existing_unchanged(self, reference: str) -> bool:
+        issue = self.fake.issue("octo/shop", int(reference.lstrip("#")))
+        return (issue.title, issue.body or "") == self._existing[reference]
+
+    def lose_next_create(self) -> None:
+        from tests.fakes.base import Fault
+
+        self.fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=None))
+
+    def refuse_next_write(self) -> None:
+        from tests.fakes.base import Fault
+
+        # A run's first write is a POST (an issue or a comment is made before any edit).
+        self.fake.faults.append(Fault("POST", r".", status=502, after=False))
+
+    def fail_next_reads(self, times: int) -> None:
+        from tests.fakes.base import Fault
+
+        self.fake.faults.append(Fault("GET", r".", status=502, after=False, times=times))
+
+    def revoke_token(self) -> None:
+        with self.fake.lock:
+            self.fake.tokens.clear()
+
+    def throttle(self) -> None:
+        self.fake.exhaust_rate_limit(reset_in=600)
+
+    def write_attempts(self) -> int:
+        return self.writes()  # the log holds refused writes too
+
+    def mark(self) -> None:
+        self._mark = len(self.fake.log)
+
+    def writes(self) -> int:
+        return sum(1 for entry in self.fake.log[self._mark :] if entry.is_write)
+
+    def reads(self) -> int:
+        return sum(1 for entry in self.fake.log[self._mark :] if not entry.is_write)
+
+    def fail_writes_after(self, count: int) -> None:
+        from tests.fakes.base import Fault
+
+        self.fake.faults.append(Fault("POST", r".", status=None, after=False, skip=count, times=99))
+
+    def clear_faults(self) -> None:
+        self.fake.faults.clear()
+
+
+@contextmanager
+def github_harness() -> Iterator[GithubHarness]:
+    from tests.fakes.fake_github import assert_spec_clean, github_fake
+
+    with github_fake() as fake:
+        env = {**ENV, "STORYPLAN_GITHUB__BASE_URL": fake.url}
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+        try:
+            yield GithubHarness(fake)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        assert_spec_clean(fake)
