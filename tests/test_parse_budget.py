@@ -15,7 +15,7 @@ from storyplan.errors import PlanError
 from storyplan.model import Story
 from storyplan.parse.story import parse_story
 
-MAX_CHARS = 1_024
+MAX_CHARS = 65_536
 # CPU seconds for one story of at most MAX_CHARS: the parser reads a 64 KB story in well under
 # a second, so only super-linear work (a backtracking expression) comes near this.
 BUDGET = 1.0

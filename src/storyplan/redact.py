@@ -97,7 +97,10 @@ class RedactedStream:
         return cast("TextIO", cls(name))
 
     def _stream(self) -> TextIO:
-        return cast("TextIO", getattr(sys, self.name))
+        stream = getattr(sys, self.name)
+        # While a progress bar runs, rich stands a proxy in for sys.stdout and sys.stderr that
+        # prints through the bar's console, this stream: write to the stream it stands in for.
+        return cast("TextIO", getattr(stream, "rich_proxied_file", stream))
 
     def write(self, text: str) -> int:
         self._stream().write(redact(text))
