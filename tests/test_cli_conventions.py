@@ -95,16 +95,16 @@ def test_plan_ends_with_a_summary_line(small: Path) -> None:
 
 def test_plan_shows_a_changed_body_as_a_short_diff(small: Path) -> None:
     assert runner.invoke(app, ["apply", "small.md"]).exit_code == 0
-    small.write_text(SMALL.replace("Build the CSV writer", "Build the CSV exporter"))
+    small.write_text(SMALL.replace("Unit tests with a 3-order fixture", "Unit tests, 5 orders"))
     result = runner.invoke(app, ["plan", "small.md"])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    at = lines.index("T2 (small.tasks/T2.md): body")
+    at = lines.index("T1 (small.tasks/T1.md): body")
     assert lines[at + 1 : at + 3] == [
-        "  -- **Dependencies**: Task 1: Build the CSV writer",
-        "  +- **Dependencies**: Task 1: Build the CSV exporter",
+        "  -3. Unit tests with a 3-order fixture",
+        "  +3. Unit tests, 5 orders",
     ]
-    assert lines[-1] == "Plan: 0 to create, 4 to update, 0 to link."
+    assert lines[-1] == "Plan: 0 to create, 2 to update, 0 to link."
 
 
 @pytest.mark.parametrize(

@@ -82,3 +82,16 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
 def test_a_missing_explicit_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"the config file does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_trusted_authors_default_to_the_action_bot_and_a_file_replaces_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no storyplan.toml here
+    assert load_settings().trust.authors == ["github-actions[bot]"]
+    path = tmp_path / "storyplan.toml"
+    path.write_text("[trust]\nauthors = ['release-bot', 'github-actions[bot]']\n")
+    assert load_settings(path).trust.authors == ["release-bot", "github-actions[bot]"]
+    path.write_text("[trust]\nauthor = ['release-bot']\n")
+    with pytest.raises(ConfigError, match=r"unknown setting 'trust\.author'; did you mean"):
+        load_settings(path)

@@ -414,6 +414,51 @@ def test_collaborator_permission_comes_from_the_role_map(
         repo.get_collaborator_permission("ghost")
 
 
+def test_author_association_follows_owner_roles_and_the_fake_s_own_login(
+    fake: FakeGithub,
+) -> None:
+    fake.set_role("writer", "write", repo=REPO)
+    fake.set_role("gone", "none")
+    issue = fake.add_issue(REPO, "Story", "")
+    for login in ("octo", "octocat", "writer", "gone", "mallory"):
+        fake.add_comment(REPO, issue.number, f"by {login}", user=login)
+    listed = raw(fake, "GET", f"/repos/{REPO}/issues/{issue.number}/comments").json()
+    seen = {c["user"]["login"]: c["author_association"] for c in listed}
+    assert seen == {
+        "octo": "OWNER",
+        "octocat": "COLLABORATOR",
+        "writer": "COLLABORATOR",
+        "gone": "NONE",
+        "mallory": "NONE",
+    }
+    by_mallory = fake.add_issue(REPO, "Bait", "", user="mallory")
+    got = raw(fake, "GET", f"/repos/{REPO}/issues/{by_mallory.number}").json()
+    assert got["author_association"] == "NONE"
+
+
+def test_held_requests_wait_for_each_other_then_all_go_through(fake: FakeGithub) -> None:
+    import threading
+
+    fake.hold("POST", r"/issues$", 2, timeout=5)
+    answers: list[int] = []
+
+    def create(title: str) -> None:
+        answers.append(
+            raw(fake, "POST", f"/repos/{REPO}/issues", json={"title": title}).status_code
+        )
+
+    first = threading.Thread(target=create, args=("one",))
+    first.start()
+    first.join(0.3)
+    assert first.is_alive()  # held until a second one arrives
+    assert fake.issues_in(REPO) == []
+    create("two")
+    first.join(5)
+    assert answers == [201, 201]
+    create("three")  # the gate is gone once passed
+    assert [i.title for i in fake.issues_in(REPO)][-1] == "three"
+
+
 def test_search_finds_issues_by_repo_label_and_state(fake: FakeGithub) -> None:
     fake.add_repo("octo/other")
     fake.add_issue(REPO, "open task", labels=["storyplan task"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -802,3 +803,50 @@ def test_write_faults_refuse_writes_lose_a_create_and_leave_reads_and_queries_al
         project.issues.create({"title": "Cut short"})
     assert project.issues.list(get_all=True)  # reads still answer
     assert len(fake.project_issues(PROJECT)) == 2
+
+
+def test_notes_and_issues_carry_their_authors_and_members_their_access_level(
+    fake: FakeGitlab, gl: gitlab.Gitlab
+) -> None:
+    issue = fake.add_issue(PROJECT, "Story", author="mallory")
+    fake.add_note(issue, "hello", author="mallory")
+    fake.add_member(PROJECT, "dana", 30)
+    project = gl.projects.get(PROJECT)
+    got = project.issues.get(issue.iid)
+    assert got.author["username"] == "mallory"
+    (note,) = got.notes.list()
+    assert note.author["username"] == "mallory"
+    me = gl.http_get("/user")
+    assert me["username"] == "storyplan-bot"
+    assert project.members_all.get(me["id"]).access_level == 40
+    assert project.members_all.get(fake.user_id("dana")).access_level == 30
+    with pytest.raises(gitlab.GitlabGetError) as err:
+        project.members_all.get(fake.user_id("mallory"))
+    assert err.value.response_code == 404
+    # Only its author edits a note; a Maintainer may still delete it.
+    with pytest.raises(gitlab.GitlabUpdateError) as refused:
+        got.notes.update(note.id, {"body": "edited"})
+    assert refused.value.response_code == 403
+    got.notes.delete(note.id)
+    assert fake.issue_notes(issue) == []
+
+
+def test_held_writes_wait_for_one_another(fake: FakeGitlab) -> None:
+    fake.hold_first_writes = 2
+
+    def write(title: str) -> None:
+        client = _client(fake)
+        client.projects.get(PROJECT, lazy=True).issues.create({"title": title})
+
+    first = threading.Thread(target=write, args=("one",))
+    first.start()
+    first.join(timeout=0.5)
+    assert first.is_alive()  # held for the other
+    assert fake.project_issues(PROJECT) == []
+    write("two")
+    first.join(timeout=10)
+    assert not first.is_alive()
+    assert len(fake.project_issues(PROJECT)) == 2  # both carried out once both had come
+    assert fake.hold_first_writes == 0
+    write("three")  # later writes go straight through
+    assert len(fake.project_issues(PROJECT)) == 3

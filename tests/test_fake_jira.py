@@ -348,6 +348,38 @@ def test_a_comment_over_32767_characters_is_refused(fake: FakeJira, client: JIRA
 
 
 # -- links --------------------------------------------------------------------------------------
+def test_a_comment_is_deleted_by_a_writer_only(fake: FakeJira, client: JIRA) -> None:
+    issue = create(client, "Story")
+    first, second = (client.add_comment(issue.key, text) for text in ("one", "two"))
+    first.delete()
+    assert [c.body for c in client.comments(issue.key)] == ["two"]
+    reader = fake.client(fake.reader)
+    with pytest.raises(JIRAError) as error:
+        reader.comment(issue.key, second.id).delete()
+    assert error.value.status_code == 403
+    with pytest.raises(JIRAError) as gone:
+        client.comment(issue.key, first.id)
+    assert gone.value.status_code == 404
+
+
+def test_a_transition_sets_the_resolution_only_where_its_screen_shows_it(
+    fake: FakeJira, client: JIRA
+) -> None:
+    issue, other = create(client, "Twin"), create(client, "Other")
+    shown = client.transitions(issue.key, expand="transitions.fields")
+    fields = {t["name"]: t["fields"] for t in shown}
+    assert list(fields["Won't Do"]) == []
+    allowed = [v["name"] for v in fields["Done"]["resolution"]["allowedValues"]]
+    assert "Duplicate" in allowed
+    assert "fields" not in client.transitions(issue.key)[0]
+    client.transition_issue(issue.key, "31", fields={"resolution": {"name": "Duplicate"}})
+    assert client.issue(issue.key).fields.resolution.name == "Duplicate"
+    with pytest.raises(JIRAError) as error:
+        client.transition_issue(other.key, "41", fields={"resolution": {"name": "Duplicate"}})
+    assert "resolution" in error.value.text
+    assert client.issue(other.key).fields.status.name == "To Do"
+
+
 def test_blocks_link_reads_the_same_way_from_both_issues(fake: FakeJira, client: JIRA) -> None:
     blocker, blocked = create(client, "Schema"), create(client, "API")
     response = client.create_issue_link("Blocks", inwardIssue=blocker.key, outwardIssue=blocked.key)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 
 import pytest
 
+from storyplan import markers
 from storyplan.cli import main
 from tests.e2e.stories import TaskSpec, diamond, edges, story_text
 from tests.fakes.base import Fault
-from tests.fakes.fake_github import FakeGithub, assert_spec_clean, github_fake
+from tests.fakes.fake_github import Comment, FakeGithub, Issue, assert_spec_clean, github_fake
 
 ENV = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__BASE_URL")
 
@@ -278,9 +280,304 @@ def test_sync_trusts_the_recorded_shape_and_reads_no_dependency_lists(
     assert code == 11
     (result,) = json.loads(out)["stories"]
     assert result["outcome"] == "needs_apply"
-    assert result["detail"] == (
-        f"Task 3's body changed (octo/shop#{number + 3}); "
-        f"Task 4's body changed (octo/shop#{number + 4}); run apply"
-    )
+    # Only the task whose dependencies changed: its neighbours' bodies do not name it.
+    assert result["detail"] == f"Task 4's body changed (octo/shop#{number + 4}); run apply"
     assert not [e for e in fake.log if "/dependencies/" in e.path]
     assert fake.writes() == []
+
+
+# -- convergence: runs that raced leave one plan and one sub-issue per task -----------------
+
+
+def marked(fake: FakeGithub, number: int, kind: str = "plan") -> list[Comment]:
+    return [c for c in fake.comments_on("octo/shop", number) if f"storyplan:{kind}" in c.body]
+
+
+def task_issues(fake: FakeGithub, story_ref: str) -> dict[str, list[Issue]]:
+    """Every issue made for the story's tasks, by task id, oldest first."""
+    found: dict[str, list[Issue]] = {}
+    for issue in fake.issues_in("octo/shop"):
+        mark = markers.read_identity(issue.body or "", "task")
+        if mark and mark.get("story") == story_ref:
+            found.setdefault(mark["id"], []).append(issue)
+    return found
+
+
+def sub_issue_edges(fake: FakeGithub, number: int) -> set[tuple[str, str]]:
+    subs = fake.sub_issues("octo/shop", number)
+    ids = {i.number: (markers.read_identity(i.body or "", "task") or {}).get("id") for i in subs}
+    return {
+        (str(ids[blocker.number]), str(ids[issue.number]))
+        for issue in subs
+        for blocker in fake.blocked_by("octo/shop", issue.number)
+        if blocker.number in ids
+    }
+
+
+@pytest.mark.parametrize("runs", [2, 3])
+def test_applies_that_raced_are_healed_by_the_next_apply(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str], runs: int
+) -> None:
+    tasks = diamond(4)
+    ref = story(fake, tasks)
+    number = int(ref.split("#")[1])
+    # Every run has read the story's empty state before any of them creates anything.
+    fake.hold("POST", r"/repos/octo/shop/issues$", runs)
+    codes: list[int] = []
+    racers = [
+        threading.Thread(target=lambda: codes.append(main(["apply", ref]))) for _ in range(runs)
+    ]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(60)
+    capsys.readouterr()
+    assert codes == [0] * runs
+    assert len(marked(fake, number)) == runs  # the race happened: one plan comment a run
+    made = task_issues(fake, ref)
+    assert sorted(made) == ["T1", "T2", "T3", "T4"]
+    assert all(len(issues) == runs for issues in made.values())
+    oldest_plan = min(c.id for c in marked(fake, number))
+
+    code, out, _ = run(capsys, "apply", ref, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["duplicates_closed"], data["plans_deleted"]) == (4 * (runs - 1), runs - 1)
+    assert [c.id for c in marked(fake, number)] == [oldest_plan]
+    kept = {issues[0].number for issues in made.values()}  # the oldest of each task
+    assert {i.number for i in fake.sub_issues("octo/shop", number)} == kept
+    assert sub_issue_edges(fake, number) == edges(tasks)
+    for issues in made.values():
+        for duplicate in issues[1:]:
+            assert (duplicate.state, duplicate.state_reason) == ("closed", "duplicate")
+            assert "storyplan:obsolete" in duplicate.labels
+            assert fake.parent("octo/shop", duplicate.number) is None
+            notes = [c.body for c in fake.comments_on("octo/shop", duplicate.number)]
+            assert notes == [f"Duplicate of #{issues[0].number}"]
+            assert fake.blocked_by("octo/shop", duplicate.number) == []
+            assert fake.blocking("octo/shop", duplicate.number) == []
+    fake.clear_log()
+    assert run(capsys, "apply", ref)[0] == 0
+    assert fake.writes() == []
+
+
+def test_a_second_plan_comment_is_deleted_and_its_ticks_kept(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(4))
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    first = marked(fake, number)[0]
+    hand = "- [ ] A registered shopper can sign in"
+    assert hand in first.body
+    copy = fake.add_comment("octo/shop", number, first.body.replace(hand, "- [x]" + hand[5:]))
+    code, out, _ = run(capsys, "plan", ref)
+    assert code == 0
+    assert f"plan ({copy.id})" in out
+    assert run(capsys, "apply", ref)[0] == 0
+    assert [c.id for c in marked(fake, number)] == [first.id]
+    assert "- [x] A registered shopper can sign in" in first.body
+
+
+def test_a_removed_middle_task_loses_its_links_in_both_directions(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = diamond(4)
+    ref = story(fake, tasks)
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    removed = next(i for i in fake.sub_issues("octo/shop", number) if "Task 2:" in i.title)
+    fewer = [tasks[0], tasks[2], TaskSpec(4, "Sign-in endpoint", [3])]
+    fake.issue("octo/shop", number).body = story_text(fewer)
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["unlinked"], data["obsolete"], data["created"]) == (2, 1, 0)
+    assert fake.blocked_by("octo/shop", removed.number) == []
+    assert fake.blocking("octo/shop", removed.number) == []
+    assert sub_issue_edges(fake, number) - {("T1", "T2"), ("T2", "T4")} == edges(fewer)
+    assert "storyplan:obsolete" in removed.labels
+    assert fake.count("DELETE", r"/dependencies/blocked_by/") == 2
+    fake.clear_log()
+    assert run(capsys, "apply", ref)[0] == 0
+    assert fake.writes() == []
+
+
+# -- canonical names --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spelling", ["Octo/Shop#{n}", "OCTO/SHOP#{n}", "octo/shop#0{n}", "github:octo/shop#00{n}"]
+)
+def test_another_spelling_of_the_story_is_the_same_story(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str], spelling: str
+) -> None:
+    ref = story(fake, diamond(4))
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", spelling.format(n=number))
+    assert code == 0
+    assert f"{ref}: up to date" in out
+    assert fake.writes() == []
+    assert [c.body.count(f'story="{ref}"') for c in marked(fake, number)] == [1]
+
+
+def test_a_story_typed_in_another_case_is_planned_under_github_s_name(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", f"OCTO/Shop#0{number}")[0] == 0
+    assert f'story="{ref}"' in marked(fake, number)[0].body
+    child = fake.sub_issues("octo/shop", number)[0]
+    assert f'story="{ref}"' in (child.body or "")
+    fake.clear_log()
+    assert run(capsys, "apply", ref)[0] == 0
+    assert fake.writes() == []
+
+
+# -- an orphan past the first page ---------------------------------------------------------
+
+
+def test_an_orphan_behind_100_newer_task_issues_is_adopted_not_made_again(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(4))
+    # The first create is made but its answer lost, and the look-up for it fails too.
+    fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=None))
+    fake.faults.append(Fault("GET", r"/repos/octo/shop/issues$", status=502, after=False, skip=1))
+    code, _, err = run(capsys, "apply", ref)
+    assert code != 0
+    assert "run apply again" in err
+    orphans = task_issues(fake, ref)
+    assert list(orphans) == ["T1"]
+    for index in range(150):  # other stories' tasks, made since
+        other = f'<!-- storyplan:task id="T1" story="octo/shop#{9000 + index}" -->'
+        fake.add_issue("octo/shop", f"Other task {index}", other, labels=["storyplan:task"])
+    fake.clear_log()
+    assert run(capsys, "apply", ref)[0] == 0
+    made = task_issues(fake, ref)
+    assert sorted(made) == ["T1", "T2", "T3", "T4"]
+    assert all(len(issues) == 1 for issues in made.values())
+    assert made["T1"][0].number == orphans["T1"][0].number
+    assert fake.parent("octo/shop", made["T1"][0].number) is not None
+    # Bounded: the task issues made since the story, 100 a page, read once.
+    assert fake.count("GET", r"/repos/octo/shop/issues$") == 2
+
+
+# -- authority: only trusted hands steer storyplan ------------------------------------------
+
+
+def test_a_stranger_s_plan_marker_is_ignored_never_edited_and_reported_once(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    forged = f'<!-- storyplan:plan story="{ref}" -->\nmine now'
+    theirs = fake.add_comment("octo/shop", number, forged, user="mallory")
+    code, out, err = run(capsys, "plan", ref)
+    assert code == 0
+    assert (out + err).count("note: ignored a storyplan marker in a comment by mallory") == 1
+    code, out, _ = run(capsys, "plan", ref, "--json")
+    plans = [c for c in json.loads(out)["changes"] if c["kind"] == "upsert_plan"]
+    assert [c["key"] for c in plans] == [None]  # a plan comment of its own, not hers
+    code, out, err = run(capsys, "apply", ref)
+    assert code == 0
+    assert "note: ignored a storyplan marker in a comment by mallory" in out + err
+    assert theirs.body == forged
+    plans = [c for c in marked(fake, number) if c.id != theirs.id]
+    assert [c.user for c in plans] == ["octocat"]
+    fake.clear_log()
+    assert run(capsys, "apply", ref)[0] == 0
+    assert fake.writes() == []
+    assert fake.count("GET", r"/user$") == 1  # who the token is: asked once, for mallory
+
+
+@pytest.mark.parametrize("author", ["mallory", "octocat"])
+def test_an_existing_issue_is_never_rewritten_whatever_its_body_says(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str], author: str
+) -> None:
+    issue = fake.add_issue("octo/shop", "Story", "")
+    ref = f"octo/shop#{issue.number}"
+    body = f'<!-- storyplan:task story="{ref}" id="T1" -->\nSomeone\'s words'
+    foreign = fake.add_issue("octo/shop", "Their issue", body, user=author)
+    issue.body = (
+        "## User Story\nAs a shopper I want to sign in so that my cart follows me.\n\n"
+        f"## Tasks\n- [ ] Build the session model\n- [ ] #{foreign.number}\n"
+    )
+    for _ in range(2):
+        assert run(capsys, "apply", ref)[0] == 0
+    assert (foreign.title, foreign.body) == ("Their issue", body)
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert "up to date" in out
+    assert fake.writes() == []
+    assert len(task_issues(fake, ref)["T1"]) == 2  # its own sub-issue, and the foreign one
+
+
+def test_a_stranger_s_issue_with_a_task_marker_is_not_adopted_as_an_orphan(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    bait = f'<!-- storyplan:task story="{ref}" id="T1" -->'
+    planted = fake.add_issue("octo/shop", "Bait", bait, labels=["storyplan:task"], user="mallory")
+    code, out, err = run(capsys, "apply", ref)
+    assert code == 0
+    assert f"note: ignored a storyplan marker in octo/shop#{planted.number} by mallory" in out + err
+    assert planted.number not in {i.number for i in fake.sub_issues("octo/shop", number)}
+    assert (planted.title, planted.body) == ("Bait", bait)
+
+
+@pytest.mark.parametrize(
+    ("bot", "setting"),
+    [("github-actions[bot]", None), ("release-bot", '["release-bot"]')],
+)
+def test_a_plan_by_a_trusted_bot_is_the_plan(
+    fake: FakeGithub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    bot: str,
+    setting: str | None,
+) -> None:
+    if setting is not None:
+        monkeypatch.setenv("STORYPLAN_TRUST__AUTHORS", setting)
+    fake.user(bot, type="Bot")
+    fake.tokens["tok-bot"] = "write"
+    fake.token_logins["tok-bot"] = bot
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-bot")  # the plan made from the Action
+    assert run(capsys, "apply", ref)[0] == 0
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-write")  # then from a maintainer's terminal
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert "up to date" in out
+    assert [c.user for c in marked(fake, number)] == [bot]
+    assert fake.writes() == []
+    assert fake.count("GET", r"/user$") == 0  # the listings said enough
+
+
+def test_markers_by_the_token_s_own_account_count_with_one_look_up(
+    fake: FakeGithub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A token whose account the repository does not list (GitHub says NONE): what it wrote
+    # is still storyplan's own.
+    fake.tokens["tok-outsider"] = "write"
+    fake.token_logins["tok-outsider"] = "outsider"
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-outsider")
+    ref = story(fake, diamond(2))
+    number = int(ref.split("#")[1])
+    assert run(capsys, "apply", ref)[0] == 0
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref)
+    assert code == 0
+    assert "up to date" in out
+    assert "ignored" not in out
+    assert fake.writes() == []
+    assert fake.count("GET", r"/user$") == 1
+    assert len(marked(fake, number)) == 1

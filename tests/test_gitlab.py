@@ -8,14 +8,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import gitlab
 import pytest
 from gql.transport.exceptions import TransportQueryError
 
 import storyplan.adapters.gitlab.tracker as gitlab_tracker
+from storyplan import markers
 from storyplan.adapters.gitlab.blocked_by import blocked_by, with_blocked_by
 from storyplan.adapters.gitlab.client import failure
 from storyplan.adapters.gitlab.settings import GitlabSettings
@@ -202,8 +206,9 @@ def test_issues_mode_relates_one_issue_per_task_to_the_story(
     assert run(capsys, "apply", ref(issue))[0] == 0
     assert writes(fake) == []
     # The story, its notes and its links (which list the children with their blocking counts),
-    # then the links of each child that blocks another.
-    assert len(fake.log) == 3 + len({blocker for blocker, _ in edges(tasks)})
+    # the token's user (whose markers count), then the links of each child that blocks another.
+    assert len(fake.log) == 4 + len({blocker for blocker, _ in edges(tasks)})
+    assert fake.count("GET", r"/user$") == 1
 
 
 # -- self-managed, nested paths, names ---------------------------------------------------------
@@ -441,3 +446,238 @@ def test_a_plan_too_long_in_full_is_shortened_not_half_written(
     assert len(plans[0].body) <= 100_000
     assert "Long description." not in plans[0].body
     assert "Long description." in (fake.children(issue)[0].description or "")
+
+
+# -- convergence: runs that raced ------------------------------------------------------------
+def task_of(issue: Issue) -> str:
+    mark = markers.read_identity(issue.description or "", "task")
+    assert mark is not None
+    return mark["id"]
+
+
+def kept_children(fake: FakeGitlab, story_issue: Issue, children: str) -> list[Issue]:
+    """The story's children as GitLab holds them: child tasks, or issues related to it."""
+    if children == "tasks":
+        return fake.children(story_issue)
+    ids = {lk.source_id ^ lk.target_id ^ story_issue.id for lk in fake.issue_links(story_issue)}
+    return [fake.work_item(i) for i in ids]
+
+
+def plan_notes(fake: FakeGitlab, story_issue: Issue) -> list[str]:
+    return [n.body for n in fake.issue_notes(story_issue) if "storyplan:plan" in n.body]
+
+
+def apply_together(issue: Issue, runs: int) -> None:
+    """`runs` CLI processes started at once; the fake holds their first writes until every
+    one has come, so each has read the story as new."""
+    cli = str(Path(sys.executable).with_name("storyplan"))
+    procs = [
+        subprocess.Popen(
+            [cli, "apply", ref(issue)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(runs)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+
+
+def lines(fake: FakeGitlab, kept: list[Issue]) -> set[tuple[int, int]]:
+    """(blocker, blocked) iids as the Free-tier fallback's Blocked by lines say."""
+    iid = {f"{PROJECT}#{child.iid}": child.iid for child in fake.project_issues(PROJECT)}
+    return {
+        (iid[blocker], child.iid)
+        for child in kept
+        for blocker in blocked_by(child.description or "", PROJECT)
+    }
+
+
+@pytest.mark.parametrize("children", ["tasks", "issues", "free-tier"])
+@pytest.mark.parametrize("runs", [2, 3])
+def test_concurrent_applies_of_a_new_story_are_healed_by_the_next_apply(
+    fake: FakeGitlab,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    runs: int,
+    children: str,
+) -> None:
+    free = children == "free-tier"
+    fake.blocking_links_available = not free
+    children = "tasks" if free else children
+    monkeypatch.setenv("STORYPLAN_GITLAB__CHILDREN", children)
+    tasks = diamond(5)
+    issue = story(fake, tasks)
+    fake.hold_first_writes = runs
+    apply_together(issue, runs)
+    made = tasks_of(fake, issue)
+    assert (len(plan_notes(fake, issue)), len(made)) == (runs, runs * len(tasks))  # they raced
+
+    code, out, err = run(capsys, "apply", ref(issue), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["duplicates_closed"], report["plans_deleted"]) == ((runs - 1) * 5, runs - 1)
+    assert len(plan_notes(fake, issue)) == 1
+    kept = kept_children(fake, issue, children)
+    assert sorted(task_of(child) for child in kept) == [f"T{n}" for n in range(1, 6)]
+    oldest = {task_of(i): i for i in sorted(made, key=lambda i: i.id, reverse=True)}
+    assert {child.id for child in kept} == {i.id for i in oldest.values()}
+    assert all(c.state == "opened" and "storyplan:obsolete" not in c.labels for c in kept)
+    by_task = {task_of(child): child.iid for child in kept}
+    want = {(by_task[a], by_task[b]) for a, b in edges(tasks)}
+    kept_iids = set(by_task.values())
+    held = lines(fake, kept) if free else {p for p in blocks(fake) if set(p) & kept_iids}
+    assert held == want
+    for duplicate in (i for i in made if i.id not in {c.id for c in kept}):
+        assert duplicate.state == "closed"
+        assert "storyplan:obsolete" in duplicate.labels
+        notes = [n.body for n in fake.issue_notes(duplicate)]
+        assert f"Duplicate of #{by_task[task_of(duplicate)]}" in notes
+
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, "up to date" in out, writes(fake)) == (0, True, [])
+
+
+# -- canonical names --------------------------------------------------------------------------
+def test_the_story_in_another_letter_case_or_as_a_url_makes_no_new_writes(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake, diamond(4))
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    plan = plan_notes(fake, issue)[0]
+    assert f'story="{PROJECT}#{issue.iid}"' in plan
+    forms = (
+        f"gitlab:{PROJECT.upper()}#{issue.iid}",
+        f"gitlab:Acme-Corp/Platform.Team/Shop-API.v2#{issue.iid}",
+        f"{fake.url}/{PROJECT.upper()}/-/issues/{issue.iid}",
+    )
+    for form in forms:
+        fake.clear_log()
+        code, out, err = run(capsys, "apply", form)
+        assert code == 0, err
+        assert "up to date" in out, form
+        assert writes(fake) == [], form
+    assert len(plan_notes(fake, issue)) == 1
+    assert len(tasks_of(fake, issue)) == 4
+
+
+# -- orphans ----------------------------------------------------------------------------------
+def test_an_orphan_behind_a_hundred_newer_task_issues_is_found_by_its_marker(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYPLAN_GITLAB__CHILDREN", "issues")
+    monkeypatch.setenv("STORYPLAN_GITLAB__RETRIES", "0")
+    tasks = diamond(3)
+    issue = story(fake, tasks)
+    fake.lose_creates = 1  # T1's issue is made, its answer lost...
+    lookup = Fault("GET", r"/issues$", status=502, after=False, times=1, skip=1)
+    fake.faults.append(lookup)  # ...and the look-up for it after the loss fails too
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code != 0
+    assert "look for the issues made for" in err
+    fake.faults.clear()
+    (orphan,) = tasks_of(fake, issue)
+    for n in range(120):  # other stories' tasks, all newer than the orphan
+        marker = markers.identity("task", story=f"{PROJECT}#{1000 + n}", id="T1")
+        fake.add_issue(PROJECT, f"Other {n}", description=marker, labels=["storyplan:task"])
+    fake.clear_log()
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    mine = [i for i in tasks_of(fake, issue) if i.title.startswith(f"#{issue.iid} ")]
+    assert len({task_of(i) for i in mine}) == len(mine) == len(tasks)  # one issue a task
+    assert orphan.id in {lk.source_id ^ lk.target_id ^ issue.id for lk in fake.issue_links(issue)}
+    assert fake.count("POST", r"/issues$") == len(tasks) - 1  # all but the orphan's task
+    assert fake.count("GET", r"/issues$") == 1  # one search, whatever came since
+
+
+# -- authority --------------------------------------------------------------------------------
+def test_a_strangers_plan_marker_is_ignored_and_said_once(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake, diamond(3))
+    forged = markers.identity("plan", story=f"{PROJECT}#{issue.iid}") + "\nmine now"
+    fake.add_member(PROJECT, "mallory", 10)  # a Guest: may comment, may not write
+    theirs = fake.add_note(issue, forged, author="mallory")
+    code, out, err = run(capsys, "plan", ref(issue))
+    assert code == 0
+    assert (out + err).count("ignored a storyplan marker in a comment by mallory") == 1
+    code, out, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert (out + err).count("ignored a storyplan marker in a comment by mallory") == 1
+    assert theirs.body == forged  # never edited
+    assert [n.author_id for n in fake.issue_notes(issue)].count(fake.user["id"]) == 1
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, "up to date" in out, writes(fake)) == (0, True, [])
+    # The token's user and a stranger were asked about once each, in one run.
+    assert (fake.count("GET", r"/user$"), fake.count("GET", r"/members/all/\d+$")) == (1, 1)
+
+
+def test_a_developers_plan_counts_and_a_trusted_login_needs_no_question(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue = story(fake, diamond(3))
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    (plan,) = [n for n in fake.issue_notes(issue) if "storyplan:plan" in n.body]
+    fake.add_member(PROJECT, "dana", 30)  # a Developer, who ran storyplan from her terminal
+    with fake.lock:
+        plan.author_id = fake.user_id("dana")
+    fake.clear_log()
+    code, out, _ = run(capsys, "plan", ref(issue))
+    assert (code, "up to date" in out, "ignored" in out) == (0, True, False)
+    monkeypatch.setenv("STORYPLAN_TRUST__AUTHORS", '["ci-bot"]')
+    with fake.lock:
+        plan.author_id = fake.user_id("ci-bot")  # no member at all, but named in [trust]
+    fake.clear_log()
+    code, out, _ = run(capsys, "plan", ref(issue))
+    assert (code, "up to date" in out, "ignored" in out) == (0, True, False)
+    assert fake.count("GET", r"/members/all/\d+$") == 0
+
+
+def test_an_existing_issue_with_a_strangers_task_marker_is_never_rewritten(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue = story(fake, text="## User Story\nAs a shopper I want to sign in.\n")
+    forged = markers.identity("task", story=f"{PROJECT}#{issue.iid}", id="T1")
+    foreign = fake.add_issue(PROJECT, "Audit log", description=f"{forged}\nMine.", author="mallory")
+    with fake.lock:
+        issue.description = (
+            "## User Story\nAs a shopper I want to sign in so that my cart follows me.\n\n"
+            f"## Tasks\n- [ ] Build the session model\n- [ ] #{foreign.iid}\n"
+            "- [ ] Test it, after Task 1 and Task 2\n"
+        )
+    for _ in range(2):
+        code, out, err = run(capsys, "apply", ref(issue))
+        assert code == 0, err
+        assert (foreign.title, foreign.description) == ("Audit log", f"{forged}\nMine.")
+    assert "ignored a storyplan marker in issue" in out + err
+    assert sorted(task_of(child) for child in fake.children(issue)) == ["T1", "T3"]
+    fake.clear_log()
+    code, out, _ = run(capsys, "apply", ref(issue))
+    assert (code, writes(fake)) == (0, [])
+
+
+# -- removal ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("free", [False, True], ids=["blocks", "free-tier"])
+def test_a_removed_task_loses_its_links_in_both_directions(
+    fake: FakeGitlab, capsys: pytest.CaptureFixture[str], free: bool
+) -> None:
+    fake.blocking_links_available = not free
+    tasks = diamond(5)  # T3 waits for T1 and blocks T4
+    issue = story(fake, tasks)
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    three = next(t for t in fake.children(issue) if "Task 3:" in t.title)
+    assert fake.issue_links(three) != []
+    kept = [t for t in tasks if t.number != 3]
+    kept[2] = TaskSpec(4, "Sign-in endpoint", [2])
+    with fake.lock:
+        issue.description = story_text(kept)
+    code, _, err = run(capsys, "apply", ref(issue))
+    assert code == 0, err
+    assert fake.issue_links(three) == []
+    assert "storyplan:obsolete" in three.labels
+    four = next(t for t in fake.children(issue) if "Task 4:" in t.title)
+    assert f"#{three.iid}" not in (four.description or "")
+    fake.clear_log()
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    assert writes(fake) == []

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from storyplan import markers
 from storyplan.adapters.jira.client import JiraApi
 from storyplan.adapters.jira.settings import (
     Credentials,
@@ -99,8 +100,12 @@ def tasks_of(fake: FakeJira, key: str) -> dict[str, JiraIssue]:
     return {str(i.properties["storyplan"]["task"]): i for i in fake.children(key)}
 
 
+def is_plan(body: str) -> bool:
+    return markers.read_identity(body, "plan", "jira") is not None
+
+
 def plans_on(issue: JiraIssue) -> list[str]:
-    return [c.body for c in issue.comments if "{anchor:storyplan-plan}" in c.body]
+    return [c.body for c in issue.comments if is_plan(c.body)]
 
 
 def blocked_pairs(fake: FakeJira, key: str) -> set[tuple[str, str]]:
@@ -126,7 +131,7 @@ def test_apply_makes_sub_tasks_that_carry_their_task_in_an_entity_property(
     assert first.labels == ["storyplan:task"]
     assert first.properties["storyplan"] == {"story": issue.key, "storyId": issue.id, "task": "T1"}
     assert (first.description or "").startswith("{anchor:storyplan-task}\n{anchor:storyplan-begin}")
-    (plan,) = [c for c in issue.comments if "{anchor:storyplan-plan}" in c.body]
+    (plan,) = [c for c in issue.comments if is_plan(c.body)]
     assert issue.properties["storyplan"] == {"plan": plan.id}
     assert "storyplan" in issue.labels
     assert blocked_pairs(fake, issue.key) == edges(diamond(4))

@@ -19,6 +19,7 @@ from storyplan.ports import (
     LabelStory,
     Limits,
     MarkObsolete,
+    PlanComment,
     RemoveLink,
     UpdateChild,
     UpsertPlan,
@@ -133,12 +134,28 @@ def test_removed_task_is_marked_obsolete_once_and_closed_only_with_prune() -> No
     run(tracker, desired(*DIAMOND))
     fewer = DIAMOND[:3]
     changes = reconcile(desired(*fewer), tracker.read_state(STORY)).changes
-    assert [type(c) for c in changes][:1] == [MarkObsolete]
+    # Its links go first (both of T4's blockers), then the mark.
+    assert [type(c) for c in changes][:3] == [RemoveLink, RemoveLink, MarkObsolete]
     assert not any(isinstance(c, CloseChild) for c in changes)
     run(tracker, desired(*fewer))
     again = reconcile(desired(*fewer, prune=True), tracker.read_state(STORY)).changes
     assert [type(c) for c in again] == [CloseChild]
     assert len(tracker.children) == 4  # never deleted
+
+
+def test_a_removed_task_loses_its_links_in_both_directions_once() -> None:
+    tracker = MemoryTracker(STORY)
+    run(tracker, desired(*DIAMOND))
+    three = next(c.key for c in tracker.children.values() if c.task_id == "T3")
+    assert any(three in link for link in tracker.links)
+    # T3 removed and T4 no longer waits for it: both of T3's links go.
+    fewer = (DIAMOND[0], DIAMOND[1], want("T4", "D", ("T2",)))
+    changes = reconcile(desired(*fewer), tracker.read_state(STORY)).changes
+    removed = {(c.blocker_task, c.blocked_task) for c in changes if isinstance(c, RemoveLink)}
+    assert removed == {("T1", "T3"), ("T3", "T4")}
+    run(tracker, desired(*fewer))
+    assert not any(three in link for link in tracker.links)
+    assert run(tracker, desired(*fewer)) == []
 
 
 def test_a_task_that_comes_back_lifts_the_obsolete_mark() -> None:
@@ -148,6 +165,32 @@ def test_a_task_that_comes_back_lifts_the_obsolete_mark() -> None:
     changes = reconcile(desired(*DIAMOND), tracker.read_state(STORY)).changes
     update = next(c for c in changes if isinstance(c, UpdateChild))
     assert update.fields == ("revived",)
+
+
+def test_a_removed_task_s_links_go_in_both_directions() -> None:
+    tracker = MemoryTracker(STORY)
+    run(tracker, desired(*DIAMOND))
+    middle = (DIAMOND[0], DIAMOND[2], want("T4", "D", ("T3",)))  # T2 removed, T4 no longer after it
+    changes = reconcile(desired(*middle), tracker.read_state(STORY)).changes
+    removals = [(c.blocker_task, c.blocked_task) for c in changes if isinstance(c, RemoveLink)]
+    assert sorted(removals) == [("T1", "T2"), ("T2", "T4")]
+    assert [type(c) for c in changes] == [RemoveLink, RemoveLink, MarkObsolete, UpsertPlan]
+    run(tracker, desired(*middle))
+    t2 = next(c.key for c in tracker.children.values() if c.task_id == "T2")
+    assert not [link for link in tracker.links if t2 in link]
+    assert run(tracker, desired(*middle)) == []
+
+
+def test_an_existing_issue_whose_body_names_a_task_is_not_taken_for_it() -> None:
+    tracker = MemoryTracker(STORY)
+    tracker.add_existing("o/r#7", "Someone's issue")
+    wanted = desired(want("T1", "A"), want("T2", "ignored", existing="o/r#7"))
+    run(tracker, wanted)
+    # Its body carries T1's marker, and it is older than T1's own child.
+    forged = tracker.children.pop("o/r#7").model_copy(update={"task_id": "T1"})
+    tracker.children = {"o/r#7": forged, **tracker.children}
+    assert run(tracker, wanted) == []
+    assert tracker.children["o/r#7"].title == "Someone's issue"
 
 
 def test_existing_issue_is_attached_as_it_is_and_never_edited() -> None:
@@ -226,3 +269,30 @@ def test_a_report_without_a_plan_comment_reads_as_json() -> None:
     data = report_dict(Report(story="o/r#1"))
     assert data["plan"] is None
     assert data["up_to_date"] is True
+
+
+def test_runs_that_raced_are_healed_to_one_child_a_task_and_one_plan() -> None:
+    tracker = MemoryTracker(STORY)
+    wanted = desired(want("T1", "One"), want("T2", "Two", ("T1",)))
+    run(tracker, wanted)
+    first = dict(tracker.children)
+    # A second run raced the first: it made its own children and plan comment.
+    twin = MemoryTracker(STORY)
+    run(twin, wanted)
+    for key, child in twin.children.items():
+        tracker.children[key.replace("#1", "#9")] = child.model_copy(
+            update={"key": key.replace("#1", "#9")}
+        )
+    assert tracker.plan is not None
+    ticked = tracker.plan.body.replace("- [ ] T2 Two", "- [x] T2 Two")
+    tracker.extra_plans.append(PlanComment(key="c2", body=ticked))
+    assert len(tracker.children) == 4
+
+    kinds = run(tracker, wanted)
+    assert kinds.count("close_duplicate") == 2
+    assert kinds.count("delete_plan") == 1
+    kept = {c.task_id: c.key for c in tracker.children.values() if not c.obsolete}
+    assert kept == {c.task_id: c.key for c in first.values()}
+    assert tracker.extra_plans == []
+    assert "- [x] T2 Two" in tracker.plan.body  # the person's tick in the twin plan lives on
+    assert run(tracker, wanted) == []

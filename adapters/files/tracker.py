@@ -28,8 +28,10 @@ from storyplan.ports import (
     Change,
     Child,
     CloseChild,
+    CloseDuplicate,
     CloseStory,
     CreateChild,
+    DeletePlan,
     LabelStory,
     Limits,
     Link,
@@ -254,11 +256,23 @@ class FilesTracker:
 
         return Applied(change=change, child=self._edit(story, change.key, close))
 
+    def close_duplicate(self, story: Story, change: CloseDuplicate) -> Applied:
+        def close(data: dict[str, Any], body: str) -> str:
+            data["status"] = TaskStatus.NOT_PLANNED.value
+            data["obsolete"] = True
+            data["duplicate_of"] = change.kept
+            return body
+
+        return Applied(change=change, child=self._edit(story, change.key, close))
+
     def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
         path = self.plan_path(story)
         write_text(path, change.body)
         key = self._key(story, path)
         return Applied(change=change, plan=PlanComment(key=key, body=change.body, url=str(path)))
+
+    def delete_plan(self, story: Story, change: DeletePlan) -> Applied:
+        raise CapabilityError("the files tracker keeps one plan file; it has none to delete")
 
     def label_story(self, story: Story, change: LabelStory) -> Applied:
         raise CapabilityError("the files tracker has no labels")

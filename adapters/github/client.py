@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from storyplan.adapters.shared.settings import Token, redacted_url
 from storyplan.adapters.shared.transport import Failure, Service, read_retry
-from storyplan.errors import AuthError, NotFoundError
+from storyplan.errors import AuthError, ForbiddenError, NotFoundError
 from storyplan.refs import parse_ref
 
 from .records import Json, key_of
@@ -151,14 +151,23 @@ class GithubClient:
         what = f"search {project} for stories labelled {label}"
         return self._pages("/search/issues", what, {"q": query})
 
-    def recent_issues(self, project: str, label: str | None) -> list[Json]:
-        """The first page of `project`'s issues, newest first (with `label` if given)."""
+    def issues_since(self, project: str, label: str | None, since: str | None) -> Iterator[Json]:
+        """`project`'s issues (with `label` if given), newest first, lazily page by page;
+        with `since`, only those touched since then (an issue made since then is)."""
         params: Json = {"state": "all", "sort": "created", "direction": "desc"}
         if label:
             params["labels"] = label
+        if since:
+            params["since"] = since
         what = f"look for the issues storyplan made lately in {project}"
-        params["per_page"] = self.page_size
-        return self._page(f"/repos/{project}/issues", what, params)[0]
+        return self._pages(f"/repos/{project}/issues", what, params)
+
+    def whoami(self) -> str:
+        """The login the token acts as; "" where GitHub will not say (an App's token)."""
+        try:
+            return str(self._get("/user", "read the token's own account").get("login") or "")
+        except (ForbiddenError, NotFoundError):
+            return ""
 
     def parent(self, key: str) -> Json | None:
         """The issue `key` is a sub-issue of; None without one (or without sub-issues)."""
@@ -191,6 +200,25 @@ class GithubClient:
     def close_issue(self, key: str, reason: str) -> None:
         with self._boundary(f"close {key}"):
             self._issue(key).edit(state="closed", state_reason=reason)
+
+    def detach_sub_issue(self, story_key: str, issue_id: int, name: str) -> None:
+        """Take issue `issue_id` out of the story's sub-issues; one already out is no error."""
+        try:
+            with self._boundary(f"detach {name} from {story_key}"):
+                self._issue(story_key).remove_sub_issue(issue_id)
+        except NotFoundError:
+            pass
+
+    def delete_comment(self, key: str, comment_id: int, what: str) -> None:
+        """Delete a comment; one already gone (a run that raced deleted it) is no error."""
+        project, _ = split_key(key)
+        try:
+            with self._boundary(what):
+                self.gh.requester.requestJsonAndCheck(
+                    "DELETE", f"/repos/{project}/issues/comments/{comment_id}"
+                )
+        except NotFoundError:
+            pass
 
     def add_label(self, key: str, label: str, what: str) -> None:
         with self._boundary(what):

@@ -4,7 +4,8 @@ no requests. Which task an issue serves is read from its hidden marker, for its 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from storyplan import markers
@@ -40,11 +41,14 @@ def status_of(issue: Mapping[str, Any]) -> TaskStatus:
     return TaskStatus.DONE
 
 
-def child(issue: Mapping[str, Any], story: str, obsolete_label: str) -> Child:
+def child(
+    issue: Mapping[str, Any], story: str, obsolete_label: str, *, trusted: bool = True
+) -> Child:
+    """The child an issue is; its marker names its task only when its author is `trusted`."""
     labels = label_names(issue)
     return Child(
         key=key_of(issue),
-        task_id=task_of(issue, story),
+        task_id=task_of(issue, story) if trusted else None,
         title=str(issue.get("title") or ""),
         body=str(issue.get("body") or ""),
         url=issue.get("html_url"),
@@ -54,9 +58,10 @@ def child(issue: Mapping[str, Any], story: str, obsolete_label: str) -> Child:
     )
 
 
-def story(issue: Mapping[str, Any], ref: str | None = None) -> Story:
-    """The story an issue holds; `ref` as the user wrote it, else the issue's own key."""
-    ref = ref or key_of(issue)
+def story(issue: Mapping[str, Any]) -> Story:
+    """The story an issue holds, named by its own key as GitHub spells it (`Octo/Shop#01`
+    typed by a user is `octo/shop#1` here), so every marker names it one way."""
+    ref = key_of(issue)
     user = issue.get("user") or {}
     return Story(
         ref=ref,
@@ -83,13 +88,12 @@ def plan_comment(comment: Mapping[str, Any]) -> PlanComment:
     )
 
 
-def find_plan(comments: Iterable[Mapping[str, Any]], story: str) -> PlanComment | None:
-    """The first comment whose plan marker names `story`; stops reading once found."""
+def plan_comments(comments: Iterable[Mapping[str, Any]], story: str) -> Iterator[Json]:
+    """The comments whose plan marker names `story`, oldest first (as GitHub lists them)."""
     for comment in comments:
         mark = markers.read_identity(str(comment.get("body") or ""), "plan")
         if mark is not None and mark.get("story") == story:
-            return plan_comment(comment)
-    return None
+            yield dict(comment)
 
 
 def has_no_blockers(issue: Mapping[str, Any]) -> bool:
@@ -99,11 +103,15 @@ def has_no_blockers(issue: Mapping[str, Any]) -> bool:
     return summary.get("total_blocked_by") == 0
 
 
-def newest_by_task(issues: Iterable[Mapping[str, Any]], story: str) -> dict[str, Json]:
-    """Issues made for `story`'s tasks, by task id, the first (newest) of each."""
-    found: dict[str, Json] = {}
-    for issue in issues:
-        task = task_of(issue, story)
-        if task is not None:
-            found.setdefault(task, dict(issue))
-    return found
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def created_before(issue: Mapping[str, Any], moment: datetime) -> bool:
+    made = issue.get("created_at")
+    return bool(made) and _utc(datetime.fromisoformat(str(made))) < _utc(moment)
+
+
+def timestamp(moment: datetime) -> str:
+    """GitHub's ISO 8601 form, in UTC."""
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -2,7 +2,9 @@
 tasks are native sub-issues, dependencies native "blocked by" links.
 
 A create whose answer is lost (no answer, a 5xx) may have been carried out, so storyplan
-looks for what it made, by its marker, before it creates anything again.
+looks for what it made, by its marker, before it creates anything again. Markers count only
+from trusted authors (`trust`). Runs that raced leave extra children and plan comments: the
+oldest of each is kept, the others are closed as duplicates or deleted.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from storyplan.ports import (
     AttachChild,
     Capabilities,
     Change,
+    Child,
     CloseChild,
+    CloseDuplicate,
     CloseStory,
     CreateChild,
+    DeletePlan,
     LabelStory,
     Limits,
     Link,
@@ -41,6 +46,7 @@ from .action import ActionMethods
 from .client import GithubClient
 from .records import Json
 from .settings import DEFAULT_BASE_URL, GithubSettings, read_token
+from .trust import Trust
 
 
 class GithubTracker(ActionMethods):
@@ -51,13 +57,19 @@ class GithubTracker(ActionMethods):
     title_format = "{story} · Task {number}: {title}"
 
     def __init__(
-        self, client: GithubClient, *, task_label: str | None, obsolete_label: str
+        self,
+        client: GithubClient,
+        *,
+        task_label: str | None,
+        obsolete_label: str,
+        trusted_authors: Sequence[str] = (),
     ) -> None:
         self.client = client
         self.task_label = task_label
         self.obsolete_label = obsolete_label
+        self.trust = Trust(client.whoami, trusted_authors)
         self._issues: dict[str, Json] = {}  # child key → its JSON, for its id
-        self._recent: list[Json] | None = None
+        self._orphans: dict[str, Json] | None = None
 
     # -- reading ----------------------------------------------------------------------------
     def fetch_story(self, ref: str) -> Story:
@@ -65,13 +77,18 @@ class GithubTracker(ActionMethods):
         issue = self.client.issue(key, role="story")
         if records.is_pull_request(issue):
             raise NotFoundError(f"{key} is a pull request, not an issue")
-        return records.story(issue, key)
+        return records.story(issue)
 
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
-        plan = records.find_plan(self.client.comments(story.ref), story.ref)
+        plans = [
+            records.plan_comment(comment)
+            for comment in records.plan_comments(self.client.comments(story.ref), story.ref)
+            if self.trust.trusts(comment, "a comment")
+        ]
+        issues = sorted(self.client.sub_issues(story.ref), key=lambda issue: int(issue["id"]))
         children = []
-        for issue in self.client.sub_issues(story.ref):
-            child = records.child(issue, story.ref, self.obsolete_label)
+        for issue in issues:  # by id: oldest first, whatever order a person dragged them in
+            child = self._child(story, issue)
             self._issues[child.key] = issue
             children.append(child)
         links: list[Link] = []
@@ -83,11 +100,21 @@ class GithubTracker(ActionMethods):
                 for blocker in self.client.blocked_by(child.key)
             ]
         return TrackerState(
-            plan=plan,
+            plan=plans[0] if plans else None,
+            extra_plans=tuple(plans[1:]),
             children=tuple(children),
             links=tuple(links),
             story_labels=tuple(story.labels),
+            notes=self.trust.notes,
         )
+
+    def _child(self, story: Story, issue: Json) -> Child:
+        """The child an issue is; a task marker by an author storyplan does not trust is
+        ignored, so such an issue is never taken for a task's and never edited."""
+        trusted = records.task_of(issue, story.ref) is None or self.trust.trusts(
+            issue, records.key_of(issue)
+        )
+        return records.child(issue, story.ref, self.obsolete_label, trusted=trusted)
 
     def find_planned(self, project: str, label: str) -> list[str]:
         """Every story in `project` (owner/repo) that carries storyplan's label, all pages."""
@@ -99,15 +126,30 @@ class GithubTracker(ActionMethods):
         return self._issues[key]
 
     # -- making children ---------------------------------------------------------------------
-    def _recent_children(self, story: Story, refresh: bool = False) -> dict[str, Json]:
-        """Issues storyplan made for this story lately, by task id: a lost answer's leftovers."""
-        if self._recent is None or refresh:
+    def _orphan(self, story: Story, task_id: str, refresh: bool = False) -> Json | None:
+        """An issue made for the task by a run whose answer was lost and never attached.
+
+        Read once a run (again after a lost answer): every issue with the task label made
+        since the story, newest first, page by page until one older than the story, which
+        bounds the pages by the issues made since; an orphan cannot be older than its story.
+        """
+        if self._orphans is None or refresh:
             project = parse_ref(story.ref, "github").project
-            self._recent = self.client.recent_issues(project, self.task_label)
-        return records.newest_by_task(self._recent, story.ref)
+            since = records.timestamp(story.created_at) if story.created_at else None
+            found: dict[str, Json] = {}
+            for issue in self.client.issues_since(project, self.task_label, since):
+                if story.created_at and records.created_before(issue, story.created_at):
+                    break
+                task = records.task_of(issue, story.ref)
+                if task is None or self.obsolete_label in records.label_names(issue):
+                    continue  # not this story's, or a duplicate closed by an earlier run
+                if self.trust.trusts(issue, records.key_of(issue)):
+                    found[task] = issue  # newest first: the oldest stays
+            self._orphans = found
+        return self._orphans.get(task_id)
 
     def _create(self, story: Story, change: CreateChild) -> Json:
-        orphan = self._recent_children(story).get(change.task_id)
+        orphan = self._orphan(story, change.task_id)
         if orphan is not None:
             return orphan  # made by a run whose answer was lost; adopt it
         project = parse_ref(story.ref, "github").project
@@ -118,7 +160,7 @@ class GithubTracker(ActionMethods):
         except TrackerError as err:
             if not err.unknown_outcome:
                 raise  # refused: nothing was made
-            orphan = self._recent_children(story, refresh=True).get(change.task_id)
+            orphan = self._orphan(story, change.task_id, refresh=True)
             if orphan is None:
                 raise
             return orphan
@@ -127,7 +169,8 @@ class GithubTracker(ActionMethods):
         self.client.attach_sub_issue(story.ref, int(issue["id"]), name)
         child = records.child(issue, story.ref, self.obsolete_label)
         self._issues[child.key] = issue
-        return Applied(change=change, child=child)
+        # The orphan look-up may have met a marker it ignored: said with the report's notes.
+        return Applied(change=change, child=child, notes=self.trust.notes)
 
     # -- the changes, one request or two each ------------------------------------------------
     def create_child(self, story: Story, change: CreateChild) -> Applied:
@@ -164,6 +207,25 @@ class GithubTracker(ActionMethods):
         self.client.close_issue(change.key, "not_planned")
         return Applied(change=change)
 
+    def close_duplicate(self, story: Story, change: CloseDuplicate) -> Applied:
+        """Say which issue it duplicates, label and close it, and detach it last: a run cut
+        short before the detach leaves it listed, and so healed, by the next one."""
+        what = f"close {change.key} as a duplicate of {change.kept}"
+        kept = parse_ref(change.kept, "github")
+        same_repo = kept.project.lower() == parse_ref(change.key, "github").project.lower()
+        self.client.comment(
+            change.key, f"Duplicate of {kept.short if same_repo else kept.key}", what
+        )
+        self.client.add_label(change.key, self.obsolete_label, what)
+        self.client.close_issue(change.key, "duplicate")
+        self.client.detach_sub_issue(story.ref, int(self._issue(change.key)["id"]), change.key)
+        return Applied(change=change)
+
+    def delete_plan(self, story: Story, change: DeletePlan) -> Applied:
+        what = f"delete a second plan comment on {story.ref}"
+        self.client.delete_comment(story.ref, int(change.key), what)
+        return Applied(change=change)
+
     def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
         what = f"write the plan comment on {story.ref}"
         if change.key is None:
@@ -197,4 +259,5 @@ def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
         GithubClient(github, read_token(github)),
         task_label=settings.labels.task[0] if settings.labels.task else None,
         obsolete_label=settings.labels.obsolete,
+        trusted_authors=settings.trust.authors,
     )

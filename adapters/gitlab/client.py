@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from storyplan.adapters.shared import transport
 from storyplan.adapters.shared.transport import TRANSIENT, Failure, Service, read_retry
 
-from .records import IssueRecord, LabelRecord, LinkRow, NoteRecord
+from .records import IssueRecord, LabelRecord, LinkRow, NoteRecord, UserRef
 from .settings import Credentials
 
 PER_PAGE = 100
@@ -144,6 +144,9 @@ class GitlabClient:
         with self._mapped(what):
             return self.gl.http_get(path, query_data=query, obey_rate_limit=False)
 
+    def _raw_get(self, path: str) -> Any:
+        return self.gl.http_get(path, obey_rate_limit=False)  # failures left to the caller
+
     def _pages(self, what: str, path: str, **query: Any) -> Iterator[dict[str, Any]]:
         with self._mapped(what):
             yield from self.gl.http_list(
@@ -172,20 +175,13 @@ class GitlabClient:
             found.extend(IssueRecord.model_validate(row) for row in rows)
         return found
 
-    def recent_issues(self, project: str, label: str | None, what: str) -> list[IssueRecord]:
-        """The newest page of plain issues (with this label): a lost create's leftovers."""
-        query: dict[str, Any] = {
-            "state": "all",
-            "order_by": "created_at",
-            "sort": "desc",
-            "issue_type": "issue",
-            "per_page": PER_PAGE,
-            "page": 1,
-        }
-        if label:
-            query["labels"] = label
-        rows = self._get(what, f"/projects/{_project(project)}/issues", **query)
-        return [IssueRecord.model_validate(row) for row in rows]
+    def marked_issues(self, project: str, marker: str, what: str) -> Iterator[IssueRecord]:
+        """Every issue whose text holds `marker`, oldest first: a lost create's leftovers.
+        Only this story's tasks match, so the pages are as few as its tasks."""
+        path = f"/projects/{_project(project)}/issues"
+        query = {"search": marker, "in": "description", "state": "all"}
+        rows = self._pages(what, path, order_by="created_at", sort="asc", **query)
+        return (IssueRecord.model_validate(row) for row in rows)
 
     def labelled(self, project: str, label: str) -> list[IssueRecord]:
         what = f"list the issues of {project} labelled {label}"
@@ -205,7 +201,7 @@ class GitlabClient:
 
     # -- notes
     def notes(self, issue: IssueRecord, what: str) -> Iterator[NoteRecord]:
-        # Oldest first: the plan note is written early, so the walk usually stops on page one.
+        # Oldest first: the oldest plan note is the plan, any later one a raced run's.
         path = f"{_issue_path(issue.project, issue.iid)}/notes"
         rows = self._pages(what, path, sort="asc", order_by="created_at")
         return (NoteRecord.model_validate(row) for row in rows)
@@ -217,6 +213,23 @@ class GitlabClient:
     def update_note(self, issue: IssueRecord, note_id: int, body: str, what: str) -> NoteRecord:
         path = f"{_issue_path(issue.project, issue.iid)}/notes/{note_id}"
         return NoteRecord.model_validate(self._put(what, path, {"body": body}))
+
+    def delete_note(self, issue: IssueRecord, note_id: int, what: str) -> None:
+        """Delete a note; one that is gone already (a run alongside) is no failure."""
+        path = f"{_issue_path(issue.project, issue.iid)}/notes/{note_id}"
+        self._call(what, lambda: self.gl.http_delete(path, obey_rate_limit=False), allow=(404,))
+
+    # -- users
+    def me(self, what: str) -> UserRef | None:
+        """The token's own user; None where the token may not say (a CI job token)."""
+        answer = self._call(what, lambda: self._raw_get("/user"), allow=(401, 403))
+        return None if isinstance(answer, Failure) else UserRef.model_validate(answer)
+
+    def access_level(self, project: str, user_id: int, what: str) -> int:
+        """`user_id`'s access level in `project`, inherited included; 0 for a non-member."""
+        path = f"/projects/{_project(project)}/members/all/{user_id}"
+        answer = self._call(what, lambda: self._raw_get(path), allow=(404,))
+        return 0 if isinstance(answer, Failure) else int(answer.get("access_level") or 0)
 
     # -- links
     def links(self, issue: IssueRecord) -> list[LinkRow]:

@@ -20,6 +20,7 @@ class Record(BaseModel):
 
 
 class UserRef(Record):
+    id: int
     username: str
 
 
@@ -79,6 +80,7 @@ class NoteRecord(Record):
     id: int
     body: str
     system: bool = False
+    author: UserRef | None = None
 
 
 class LabelRecord(Record):
@@ -128,7 +130,8 @@ def story_of(issue: IssueRecord, source: str) -> Story:
     )
 
 
-def child_of(record: IssueRecord, story_ref: str, obsolete_label: str) -> Child:
+def child_of(record: IssueRecord, task_id: str | None, obsolete_label: str) -> Child:
+    """`task_id`: the task its marker names, when a trusted author wrote it."""
     obsolete = obsolete_label in record.labels
     if record.state == "opened":
         status = TaskStatus.OPEN
@@ -136,7 +139,7 @@ def child_of(record: IssueRecord, story_ref: str, obsolete_label: str) -> Child:
         status = TaskStatus.NOT_PLANNED if obsolete else TaskStatus.DONE
     return Child(
         key=record.key,
-        task_id=record.task_id(story_ref),
+        task_id=task_id,
         title=record.title,
         body=record.description or "",
         url=record.web_url or None,
@@ -150,10 +153,12 @@ def plan_comment(issue: IssueRecord, note_id: int, body: str) -> PlanComment:
     return PlanComment(key=str(note_id), body=body, url=f"{issue.web_url}#note_{note_id}")
 
 
-def plan_note(notes: Iterable[NoteRecord], story_ref: str) -> NoteRecord | None:
-    """The note that holds `story_ref`'s plan, by its marker (never a system note)."""
+def plan_notes(notes: Iterable[NoteRecord], story_ref: str) -> list[NoteRecord]:
+    """The notes that carry `story_ref`'s plan marker, oldest first (never a system note);
+    whose markers count is for the caller to say."""
+    found = []
     for note in notes:
         mark = None if note.system else markers.read_identity(note.body, "plan")
         if mark is not None and mark.get("story") == story_ref:
-            return note
-    return None
+            found.append(note)
+    return found

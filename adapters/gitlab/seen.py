@@ -19,6 +19,7 @@ class Seen:
     issues: dict[str, IssueRecord] = field(default_factory=dict)  # child key → as last seen
     links: dict[str, list[LinkRow]] = field(default_factory=dict)  # issue key → as last read
     labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, name) → gid
+    untrusted: set[str] = field(default_factory=set)  # issues whose marker a stranger wrote
 
     def story_issue(self, ref: str) -> IssueRecord:
         if ref not in self.stories:
@@ -58,6 +59,8 @@ class Seen:
         """Task id → the key of the child that serves it, from the children seen so far."""
         found: dict[str, str] = {}
         for record in self.issues.values():
+            if record.key in self.untrusted:
+                continue
             task_id = record.task_id(story_ref)
             if task_id is not None:
                 found[task_id] = record.key

@@ -1,12 +1,13 @@
 """GitLab as a storyplan tracker: the plan is one note found by its hidden marker, tasks are
 child Task work items of the story (or, by config, issues related to it), dependencies are
 `blocks` links (`dependencies` has the Free-tier fallback). A create whose answer is lost is
-looked for by its marker before anything is created again.
+looked for by its marker before anything is created again; a marker counts only when a
+trusted author wrote it (`trust`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,8 +24,10 @@ from storyplan.ports import (
     Change,
     Child,
     CloseChild,
+    CloseDuplicate,
     CloseStory,
     CreateChild,
+    DeletePlan,
     LabelStory,
     Limits,
     MarkObsolete,
@@ -40,9 +43,10 @@ from storyplan.refs import Ref, parse_ref
 from .blocked_by import with_blocked_by
 from .client import GitlabClient
 from .dependencies import Dependencies
-from .records import IssueRecord, child_of, plan_comment, plan_note, story_of
+from .records import IssueRecord, child_of, plan_comment, plan_notes, story_of
 from .seen import Seen
 from .settings import DEFAULT_BASE_URL, Credentials, GitlabSettings, read_credentials
+from .trust import Trust
 from .work_items import WorkItems
 
 NOTE_MAX_CHARS = 1_000_000  # GitLab's Note::MAX_NOTE_LENGTH
@@ -59,9 +63,9 @@ class GitlabTracker:
         settings: GitlabSettings,
         credentials: Credentials,
         *,
-        task_label: str | None = None,
         obsolete_label: str = "storyplan:obsolete",
         aliases: dict[str, str] | None = None,
+        trusted_authors: Iterable[str] = (),
     ) -> None:
         self.settings = settings
         self.client = GitlabClient(
@@ -77,17 +81,28 @@ class GitlabTracker:
         )
         # Issues mode has no native nesting: its children are related issues.
         self.capabilities = Capabilities(sub_issues=self.tasks)
-        self.task_label = task_label
         self.obsolete_label = obsolete_label
         self._aliases = dict(aliases or {})
         self.seen = Seen(self.client)
         self.dependencies = Dependencies(self.seen, settings.blocking_links)
         self.work_items = WorkItems(self.client)
+        self.trust = Trust(self.client, trusted_authors)
         self.task_type: str | None = None
         self._recent: dict[str, IssueRecord] | None = None  # issues made lately, by task id
 
-    def _child(self, record: IssueRecord, story: Story) -> Child:
-        return child_of(self.seen.remember(record), story.ref, self.obsolete_label)
+    def _child(self, record: IssueRecord, task_id: str | None) -> Child:
+        return child_of(self.seen.remember(record), task_id, self.obsolete_label)
+
+    def _task_id(self, record: IssueRecord, story: Story) -> str | None:
+        """The task `record` serves, when its marker is for this story and a trusted author
+        wrote it; a stranger's marker is ignored, and its issue never edited as a task."""
+        task_id = record.task_id(story.ref)
+        project = self.seen.story_issue(story.ref).project
+        if task_id is None or self.trust.trusted(record.author, project):
+            return task_id
+        self.trust.ignore(f"issue {record.key}", record.author)
+        self.seen.untrusted.add(record.key)
+        return None
 
     # -- reading ----------------------------------------------------------------------------
     def fetch_story(self, ref: str) -> Story:
@@ -99,19 +114,30 @@ class GitlabTracker:
 
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
         issue = self.seen.story_issue(story.ref)
-        records = self._read_children(story, issue)
-        children = tuple(self._child(record, story) for record in records)
+        # Oldest first (GitLab lists the hierarchy newest first): a task keeps its oldest child.
+        records = sorted(self._read_children(story, issue), key=lambda record: record.id)
+        children = tuple(self._child(record, self._task_id(record, story)) for record in records)
         found = self.dependencies.read(records) if with_links else set()
+        plans = self.read_plans(story, issue)
         return TrackerState(
-            plan=self.read_plan(story, issue),
+            plan=plans[0] if plans else None,
+            extra_plans=tuple(plans[1:]),
             children=children,
             links=tuple(sorted(found, key=lambda k: (k.blocker, k.blocked))),
             story_labels=tuple(story.labels),
+            notes=tuple(self.trust.ignored),
         )
 
-    def read_plan(self, story: Story, issue: IssueRecord) -> PlanComment | None:
-        note = plan_note(self.client.notes(issue, f"read the notes of {story.ref}"), story.ref)
-        return None if note is None else plan_comment(issue, note.id, note.body)
+    def read_plans(self, story: Story, issue: IssueRecord) -> list[PlanComment]:
+        """Every plan note for the story by a trusted author, oldest first."""
+        plans = []
+        notes = self.client.notes(issue, f"read the notes of {story.ref}")
+        for note in plan_notes(notes, story.ref):
+            if self.trust.trusted(note.author, issue.project):
+                plans.append(plan_comment(issue, note.id, note.body))
+            else:
+                self.trust.ignore("a comment", note.author)
+        return plans
 
     def _related(self, issue: IssueRecord) -> list[IssueRecord]:
         return [row for row in self.seen.links_of(issue) if row.link_type == "relates_to"]
@@ -167,19 +193,19 @@ class GitlabTracker:
             record = self._orphans(story).get(change.task_id) or self._create_issue(story, change)
             what = f"relate the issue of task {change.task_id} to {story.ref}"
             self._relate(story, record, what)
-        return Applied(change=change, child=self._child(record, story))
+        return Applied(change=change, child=self._child(record, change.task_id))
 
     def attach_child(self, story: Story, change: AttachChild) -> Applied:
         record = self.seen.issue(change.key)
         self._relate(story, record, f"relate {change.key} to {story.ref}")
-        return Applied(change=change, child=self._child(record, story))
+        return Applied(change=change, child=self._child(record, None))
 
     def update_child(self, story: Story, change: UpdateChild) -> Applied:
         fields = {"title": change.title, "description": change.body}
         if change.revive:
             fields["remove_labels"] = self.obsolete_label
         record = self.seen.update(self.seen.issue(change.key), f"update {change.key}", **fields)
-        return Applied(change=change, child=self._child(record, story))
+        return Applied(change=change, child=self._child(record, change.task_id))
 
     def add_link(self, story: Story, change: AddLink) -> Applied:
         return Applied(change=change, notes=self.dependencies.add(change))
@@ -198,6 +224,22 @@ class GitlabTracker:
         self.seen.update(self.seen.issue(change.key), f"close {change.key}", state_event="close")
         return Applied(change=change)
 
+    def close_duplicate(self, story: Story, change: CloseDuplicate) -> Applied:
+        """Say which child the task keeps, then detach, close and label the duplicate."""
+        record, kept = self.seen.issue(change.key), self.seen.issue(change.kept)
+        what = f"close {change.key} as a duplicate of {change.kept}"
+        name = f"#{kept.iid}" if kept.project == record.project else kept.key
+        self.client.create_note(record, f"Duplicate of {name}", what)
+        if self.tasks and record.issue_type == "task":
+            label = self.seen.label_gid(record.project, self.obsolete_label)
+            self.work_items.close_duplicate(record, label, what)
+            return Applied(change=change)
+        row = self.seen.row(self.seen.story_issue(story.ref), record, fresh=False)
+        if row is not None and row.link_type == "relates_to":
+            self.client.delete_link(self.seen.story_issue(story.ref), row.issue_link_id, what)
+        self.seen.update(record, what, state_event="close", add_labels=self.obsolete_label)
+        return Applied(change=change)
+
     def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
         issue = self.seen.story_issue(story.ref)
         what = f"write the plan note on {story.ref}"
@@ -207,11 +249,16 @@ class GitlabTracker:
         try:
             note = self.client.create_note(issue, change.body, what)
         except TrackerError as err:
-            found = self.read_plan(story, issue) if err.unknown_outcome else None
-            if found is None:
+            found = self.read_plans(story, issue) if err.unknown_outcome else []
+            if not found:
                 raise
-            return Applied(change=change, plan=found)
+            return Applied(change=change, plan=found[0])
         return Applied(change=change, plan=plan_comment(issue, note.id, change.body))
+
+    def delete_plan(self, story: Story, change: DeletePlan) -> Applied:
+        issue = self.seen.story_issue(story.ref)
+        self.client.delete_note(issue, int(change.key), f"delete a second plan note on {story.ref}")
+        return Applied(change=change)
 
     def label_story(self, story: Story, change: LabelStory) -> Applied:
         issue = self.seen.story_issue(story.ref)
@@ -256,17 +303,19 @@ class GitlabTracker:
         return record.model_copy(update={"labels": tuple(change.labels)})
 
     def _adopt_task(self, story: Story, issue: IssueRecord, task_id: str) -> IssueRecord | None:
-        found = self.child_tasks(story, issue)
-        return next((record for record in found if record.task_id(story.ref) == task_id), None)
+        found = sorted(self.child_tasks(story, issue), key=lambda record: record.id)
+        return next((r for r in found if self._task_id(r, story) == task_id), None)
 
     def _orphans(self, story: Story, refresh: bool = False) -> dict[str, IssueRecord]:
-        """Issues storyplan made for this story lately, by task id: a lost answer's leftovers."""
+        """Issues made for this story, by task id, found by their marker however many issues
+        came since: a lost answer's leftovers. The oldest serves its task."""
         if self._recent is None or refresh:
             project = self.seen.story_issue(story.ref).project
             what = f"look for the issues made for {story.ref}"
             self._recent = {}
-            for record in self.client.recent_issues(project, self.task_label, what):
-                task_id = record.task_id(story.ref)
+            marker = f'story="{story.ref}"'
+            for record in self.client.marked_issues(project, marker, what):
+                task_id = self._task_id(record, story)
                 if task_id:
                     self._recent.setdefault(task_id, record)
         return self._recent
@@ -315,7 +364,7 @@ def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
     return GitlabTracker(
         gitlab,
         read_credentials(gitlab),
-        task_label=settings.labels.task[0] if settings.labels.task else None,
         obsolete_label=settings.labels.obsolete,
         aliases=aliases_for(ref, base_url),
+        trusted_authors=settings.trust.authors,
     )

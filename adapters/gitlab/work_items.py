@@ -43,6 +43,16 @@ mutation StoryplanCreateTask($input: WorkItemCreateInput!) {
 """
 
 
+CLOSE_DUPLICATE = """
+mutation StoryplanCloseDuplicate($input: WorkItemUpdateInput!) {
+  workItemUpdate(input: $input) {
+    workItem { id iid title description state webUrl reference(full: true) }
+    errors
+  }
+}
+"""
+
+
 @dataclass(frozen=True)
 class Hierarchy:
     task_type: str | None  # gid of the Task type; None where the instance has no tasks
@@ -110,3 +120,15 @@ class WorkItems:
         variables = {"input": request}
         item = self.client.mutate(CREATE_TASK, variables, "workItemCreate", "workItem", what)
         return task_record(item, parent.project_id)
+
+    def close_duplicate(self, task: IssueRecord, label: str, what: str) -> None:
+        """One mutation that takes the task out of its story's hierarchy, closes it and adds
+        the label (a global id)."""
+        request = {
+            "id": task.gid,
+            "hierarchyWidget": {"parentId": None},
+            "stateEvent": "CLOSE",
+            "labelsWidget": {"addLabelIds": [label]},
+        }
+        variables = {"input": request}
+        self.client.mutate(CLOSE_DUPLICATE, variables, "workItemUpdate", "workItem", what)

@@ -89,6 +89,7 @@ class JiraApi:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._deployment: str | None = "cloud" if is_cloud(self.url) else None
+        self._me: set[str] | None = None  # the signed-in account's names, once known
 
     @property
     def deployment(self) -> str:
@@ -104,11 +105,23 @@ class JiraApi:
                 self._deployment = "cloud" if cloud else "datacenter"
         return self._deployment
 
+    def whoami(self) -> set[str]:
+        """The names of the account this run signs in as: from the answers' headers when they
+        said it, else from `GET myself` (read once)."""
+        if self._me is None:
+            user = self.get("myself", what="read the signed-in account")
+            self._me = {str(user[f]) for f in ("accountId", "name", "key") if user.get(f)}
+        return self._me
+
     def _learn(self, response: requests.Response) -> None:
+        account = response.headers.get("X-AACCOUNTID")
+        username = response.headers.get("X-AUSERNAME")
+        if self._me is None and (account or username) and username != "anonymous":
+            self._me = {str(account or username)}
         if self._deployment is None:
-            if "X-AACCOUNTID" in response.headers:
+            if account is not None:
                 self._deployment = "cloud"
-            elif "X-AUSERNAME" in response.headers:
+            elif username is not None:
                 self._deployment = "datacenter"
 
     def _send(

@@ -1,19 +1,27 @@
-"""Where a story's plan comment is: the one its `storyplan` property names, else the one that
-carries the plan's anchor (made by a run that stopped, or whose answer was lost, before the
-property was written). Read with the story where Jira sends every comment inline.
+"""Where a story's plan comments are: every comment that carries the plan's anchor and that a
+trusted hand wrote (the one the story's `storyplan` property names, or one by a trusted
+author, see `trust`), oldest first. Runs that raced may have left several; the oldest is the
+plan and apply deletes the others. Read with the story where Jira sends every comment inline.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from storyplan import markers
-from storyplan.errors import NotFoundError, TrackerError
+from storyplan.errors import TrackerError
 
 from .client import JiraApi, Json
 from .records import storyplan_property
+from .trust import Trust
 
 
 def is_plan(comment: Json) -> bool:
     return markers.read_identity(str(comment.get("body") or ""), "plan", "jira") is not None
+
+
+def _oldest_first(comments: list[Json]) -> list[Json]:
+    return sorted(comments, key=lambda c: int(str(c.get("id") or 0)))
 
 
 def all_comments(api: JiraApi, key: str) -> list[Json]:
@@ -27,30 +35,35 @@ def all_comments(api: JiraApi, key: str) -> list[Json]:
             return comments
 
 
-def find_plan(api: JiraApi, key: str, story: Json) -> tuple[Json | None, bool]:
-    """The plan comment of the story read as `story`, and whether its property names it."""
+@dataclass(frozen=True)
+class Plans:
+    comments: list[Json]  # the trusted plan comments, oldest first
+    recorded: str  # the id the story's property names ("" if none)
+
+
+def find_plans(api: JiraApi, key: str, story: Json, trust: Trust) -> Plans:
+    """The trusted plan comments of the story read as `story` (its other comments are read
+    only when the story did not bring them all)."""
     recorded = str(storyplan_property(story).get("plan") or "")
     page = (story.get("fields") or {}).get("comment") or {}
     comments: list[Json] = list(page.get("comments") or [])
-    complete = len(comments) >= int(page.get("total") or 0)
-    found = next((c for c in comments if str(c.get("id")) == recorded), None)
-    if found is None and recorded and not complete:
-        what = f"read the plan comment of {key}"
-        try:
-            found = api.get(f"issue/{key}/comment/{recorded}", what=what)
-        except NotFoundError:
-            found = None  # deleted by a person: a new plan comment is made
-    if found is None:
-        # Made by a run that stopped before it recorded it: adopt it.
-        if not complete:
-            comments = all_comments(api, key)
-        found = next((c for c in comments if is_plan(c)), None)
-    return found, found is not None and str(found.get("id")) == recorded
+    if len(comments) < int(page.get("total") or 0):
+        comments = all_comments(api, key)
+    where = f"a comment on {key}"
+    plans = [
+        c
+        for c in comments
+        if is_plan(c) and (str(c.get("id")) == recorded or trust.trusts(c, where))
+    ]
+    return Plans(_oldest_first(plans), recorded)
 
 
-def find_posted(api: JiraApi, key: str) -> Json | None:
-    """The plan comment a post whose answer was lost made, if it was made."""
+def find_posted(api: JiraApi, key: str, trust: Trust) -> Json | None:
+    """The plan comment a post whose answer was lost made, if it was made: the newest plan
+    comment by a trusted author."""
     try:
-        return next((c for c in all_comments(api, key) if is_plan(c)), None)
+        comments = _oldest_first(all_comments(api, key))
     except TrackerError:
         return None
+    where = f"a comment on {key}"
+    return next((c for c in reversed(comments) if is_plan(c) and trust.trusts(c, where)), None)

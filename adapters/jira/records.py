@@ -96,6 +96,14 @@ def pick_transition(transitions: list[Json], preferred: list[str]) -> Json | Non
     return min(done, key=rank) if done else None
 
 
+def offers_resolution(transition: Json, resolution: str | None) -> bool:
+    """Whether `transition`'s screen (read with `expand=transitions.fields`) lets its request
+    set the resolution to `resolution`."""
+    field = (transition.get("fields") or {}).get("resolution") or {}
+    allowed = {str(value.get("name")).casefold() for value in field.get("allowedValues") or []}
+    return resolution is not None and resolution.casefold() in allowed
+
+
 def story_from(raw: Json, key: str, url: str) -> Story:
     fields = raw.get("fields") or {}
     return Story(

@@ -11,13 +11,13 @@ whose answer was lost is found again by the next read, and is never made twice.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from storyplan.config import Settings, section
 from storyplan.dispatch import one_by_one
 from storyplan.errors import CapabilityError, NotFoundError, TrackerError
-from storyplan.model import Markup, Story
+from storyplan.model import Markup, Story, TaskStatus
 from storyplan.ports import (
     AddLink,
     Applied,
@@ -26,8 +26,10 @@ from storyplan.ports import (
     Change,
     Child,
     CloseChild,
+    CloseDuplicate,
     CloseStory,
     CreateChild,
+    DeletePlan,
     LabelStory,
     Limits,
     MarkObsolete,
@@ -40,7 +42,7 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
-from . import plan_comment
+from . import closing, plan_comment
 from .client import JiraApi, Json
 from .records import (
     CHILD_FIELDS,
@@ -49,16 +51,14 @@ from .records import (
     blocks_links,
     child_from,
     normalise,
-    pick_transition,
     story_from,
     storyplan_property,
 )
 from .settings import JiraSettings, read_credentials, site_url
+from .trust import Trust
 from .types import JiraTypes
 
 __all__ = ["JiraTracker", "create_tracker"]
-
-COMPLETED = ("Done", "Closed", "Resolved", "Complete", "Completed")
 
 
 class JiraTracker:
@@ -68,13 +68,21 @@ class JiraTracker:
     capabilities = Capabilities()
     title_format = "Task {number}: {title}"  # Jira shows a sub-task's parent beside it
 
-    def __init__(self, settings: JiraSettings, api: JiraApi, obsolete_label: str) -> None:
+    def __init__(
+        self,
+        settings: JiraSettings,
+        api: JiraApi,
+        obsolete_label: str,
+        trusted_authors: Iterable[str] = (),
+    ) -> None:
         self.settings = settings
         self.api = api
         self.site = api.url
         self.obsolete_label = obsolete_label
+        self.trust = Trust(api.whoami, trusted_authors)
         self._stories: dict[str, Json] = {}  # story key → the story as read, property included
         self._recorded: dict[str, bool] = {}  # story key → its property names its plan comment
+        self._plans: dict[str, str] = {}  # story key → the id of the plan comment it keeps
         self._children: dict[str, Child] = {}  # by key: what apply reports back
         self._link_ids: dict[tuple[str, str], str] = {}  # (blocker, blocked) → link id
         self.types = JiraTypes(api, settings)
@@ -111,20 +119,27 @@ class JiraTracker:
                 f"{key} is a sub-task and Jira has only one level of sub-tasks; run storyplan "
                 f"on a story that is not a sub-task{instead}"
             )
+        # Jira answers with the issue's own key whatever the case it was asked in (and the
+        # new key of a moved issue): storyplan's markers and records use that one.
+        key = str(raw.get("key") or key)
         self._stories[key] = raw
         return story_from(raw, key, self._browse(key))
 
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
         # Links come with the sub-task search at no extra cost, so `with_links` changes nothing.
         raw = self._story_json(story)
-        comment, self._recorded[story.ref] = plan_comment.find_plan(self.api, story.ref, raw)
-        plan = self._comment(story, comment) if comment is not None else None
+        found_plans = plan_comment.find_plans(self.api, story.ref, raw, self.trust)
+        plans = [self._comment(story, comment) for comment in found_plans.comments]
+        self._recorded[story.ref] = bool(plans) and plans[0].key == found_plans.recorded
+        if plans:
+            self._plans[story.ref] = plans[0].key
         found = self._search_children(story)
         attached = [str(k) for k in storyplan_property(raw).get("attached") or []]
         missing = [k for k in attached if k not in {str(item["key"]) for item in found}]
         if missing:
             found += self._read_issues(missing)
-        children = [self._child(item, story) for item in found]
+        # An attached issue is a person's: whatever its property says, it is no task's child.
+        children = [self._child(item, story, str(item["key"]) in attached) for item in found]
         project = self._project(story)
         for item, child in zip(found, children, strict=True):
             if child.task_id is not None:
@@ -133,10 +148,12 @@ class JiraTracker:
         self._link_ids = {(link.blocker, link.blocked): id_ for id_, link in links.items()}
         self.types.saw_link_type(seen)
         return TrackerState(
-            plan=plan,
+            plan=plans[0] if plans else None,
+            extra_plans=tuple(plans[1:]),
             children=tuple(children),
             links=tuple(dict.fromkeys(links.values())),
             story_labels=tuple(story.labels),
+            notes=self.trust.notes,
         )
 
     def _read_issues(self, keys: list[str]) -> list[Json]:
@@ -157,16 +174,20 @@ class JiraTracker:
                 continue  # deleted or moved out of sight: no longer a task's issue
         return found
 
-    def _child(self, raw: Json, story: Story) -> Child:
+    def _child(self, raw: Json, story: Story, attached: bool = False) -> Child:
         story_id = str(self._stories.get(story.ref, {}).get("id") or "")
         child = child_from(raw, story.ref, story_id, self._browse(raw["key"]), self.obsolete_label)
+        if attached:
+            child = child.model_copy(update={"task_id": None})
         self._children[child.key] = child
         return child
 
     def _search_children(self, story: Story) -> list[Json]:
+        """Every sub-task of the story, oldest first (issue ids grow as issues are made)."""
         jql = f"parent = {story.ref} ORDER BY key ASC"
         what = f"list the sub-tasks of {story.ref}"
-        return self.api.search(jql, list(CHILD_FIELDS), [PROPERTY], what=what)
+        found = self.api.search(jql, list(CHILD_FIELDS), [PROPERTY], what=what)
+        return sorted(found, key=lambda raw: int(str(raw.get("id") or 0)))
 
     def _comment(self, story: Story, raw: Json) -> PlanComment:
         url = f"{self._browse(story.ref)}?focusedCommentId={raw['id']}"
@@ -295,23 +316,12 @@ class JiraTracker:
         return Applied(change=change)
 
     def close_child(self, story: Story, change: CloseChild) -> Applied:
-        self._finish(change.key, self.settings.prune_statuses)  # dropped: "Won't Do", not "Done"
+        closing.finish(self.api, change.key, self.settings.prune_statuses)  # not "Done"
         return Applied(change=change)
 
     def close_story(self, story: Story, change: CloseStory) -> Applied:
-        self._finish(story.ref, list(COMPLETED))
+        closing.finish(self.api, story.ref, list(closing.COMPLETED))
         return Applied(change=change)
-
-    def _finish(self, key: str, preferred: list[str]) -> None:
-        """Move `key` to a done-category status by a transition offered from where it is."""
-        offered = self.api.get(f"issue/{key}/transitions", what=f"read the transitions of {key}")
-        chosen = pick_transition(offered.get("transitions") or [], preferred)
-        if chosen is None:
-            raise CapabilityError(
-                f"{key} has no transition to a done status from where it is; close it by hand"
-            )
-        request = {"transition": {"id": str(chosen["id"])}}
-        self.api.post(f"issue/{key}/transitions", request, what=f"close {key}")
 
     def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
         body = normalise(change.body)
@@ -325,16 +335,46 @@ class JiraTracker:
             except TrackerError as err:
                 if not err.unknown_outcome:
                     raise
-                lost = plan_comment.find_posted(self.api, story.ref)  # the answer was lost
+                lost = plan_comment.find_posted(self.api, story.ref, self.trust)  # answer lost
                 if lost is None:
                     raise
                 raw = lost
             self._recorded[story.ref] = False
         plan = self._comment(story, {"id": raw.get("id", change.key), "body": body})
+        self._plans[story.ref] = plan.key
         if not self._recorded.get(story.ref):
             self._record(story, plan=plan.key)
             self._recorded[story.ref] = True
         return Applied(change=change, plan=plan)
+
+    def delete_plan(self, story: Story, change: DeletePlan) -> Applied:
+        """Delete a second plan comment (a trusted one, so storyplan's own: its ticks were
+        carried into the kept one). The story's property comes to name the kept one."""
+        what = f"delete the second plan comment {change.key} on {story.ref}"
+        with contextlib.suppress(NotFoundError):  # already gone
+            self.api.delete(f"issue/{story.ref}/comment/{change.key}", what=what)
+        named = str(storyplan_property(self._story_json(story)).get("plan") or "")
+        kept = self._plans.get(story.ref)
+        if named == change.key and kept:
+            self._record(story, plan=kept)
+            self._recorded[story.ref] = True
+        return Applied(change=change)
+
+    def close_duplicate(self, story: Story, change: CloseDuplicate) -> Applied:
+        child = self._children.get(change.key)
+        done = child is not None and child.status in (TaskStatus.DONE, TaskStatus.NOT_PLANNED)
+        links = {pair: id_ for pair, id_ in self._link_ids.items() if change.key in pair}
+        closing.close_duplicate(
+            self.api,
+            self.types,
+            change,
+            links,
+            self.obsolete_label,
+            done=done,
+            preferred=self.settings.prune_statuses,
+        )
+        self._link_ids = {p: i for p, i in self._link_ids.items() if p not in links}
+        return Applied(change=change)
 
     def label_story(self, story: Story, change: LabelStory) -> Applied:
         edit = {"update": {"labels": [{"add": change.label}]}}
@@ -346,4 +386,4 @@ def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
     jira = section(settings, JiraSettings, "jira")
     url = site_url(ref, jira, options.get("base_url"))
     api = JiraApi(url, read_credentials(jira, url), timeout=jira.timeout, retries=jira.retries)
-    return JiraTracker(jira, api, settings.labels.obsolete)
+    return JiraTracker(jira, api, settings.labels.obsolete, settings.trust.authors)

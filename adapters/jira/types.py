@@ -22,6 +22,7 @@ class JiraTypes:
         self.settings = settings
         self._subtasks: dict[str, str] = {}  # project key → sub-task issue type id
         self._blocks: LinkType | None = None
+        self._link_types: list[LinkType] | None = None
 
     def saw_subtask(self, project: str, issuetype: Any) -> None:
         """A sub-task storyplan made says the type, so no metadata read is needed."""
@@ -76,9 +77,7 @@ class JiraTypes:
         """The link type whose descriptions are `blocks_outward` / `blocks_inward`."""
         if self._blocks is None:
             inward, outward = self.settings.blocks_inward, self.settings.blocks_outward
-            read = self.api.get("issueLinkType", what="read the issue link types")
-            listed = read.get("issueLinkTypes") or []
-            types = [LinkType.from_json(raw) for raw in listed]
+            types = self._all_link_types()
             self._blocks = next((t for t in types if t.means(inward, outward)), None)
             if self._blocks is None:
                 raise CapabilityError(
@@ -87,3 +86,20 @@ class JiraTypes:
                     "type that means 'blocks'"
                 )
         return self._blocks
+
+    def duplicate(self) -> LinkType | None:
+        """Jira's "Duplicate" link type (it reads "duplicates"), if the site has it."""
+        return next(
+            (
+                t
+                for t in self._all_link_types()
+                if t.name.casefold() == "duplicate" or t.outward.casefold() == "duplicates"
+            ),
+            None,
+        )
+
+    def _all_link_types(self) -> list[LinkType]:
+        if self._link_types is None:
+            read = self.api.get("issueLinkType", what="read the issue link types")
+            self._link_types = [LinkType.from_json(raw) for raw in read.get("issueLinkTypes") or []]
+        return self._link_types

@@ -23,7 +23,9 @@ DOING = {
     "remove_link": "unlinking sub-issues",
     "mark_obsolete": "marking sub-issues obsolete",
     "close_child": "closing sub-issues",
+    "close_duplicate": "closing duplicate sub-issues",
     "upsert_plan": "writing the plan",
+    "delete_plan": "deleting extra plan comments",
     "label_story": "labelling the story",
     "close_story": "closing the story",
 }

@@ -21,6 +21,8 @@ SUMMARY = {  # change kind → the words of the summary line, in its order
     "remove_link": "to unlink",
     "mark_obsolete": "to mark obsolete",
     "close_child": "to close",
+    "close_duplicate": "to close as duplicates",
+    "delete_plan": "to delete",
     "label_story": "to label",
     "close_story": "to close",
 }

@@ -212,7 +212,7 @@ def plan(
         out.print(plan_summary(changes))
     if prepared.compact:
         info.print("note: the plan is over the tracker's comment limit; task detail is shortened")
-    for note in prepared.notes:
+    for note in [*prepared.state.notes, *prepared.notes]:
         info.print(f"note: {note}")
     if detailed_exitcode and changes:
         raise typer.Exit(CHANGES_PENDING)

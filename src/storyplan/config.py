@@ -60,6 +60,17 @@ class ActionSettings(BaseModel):
     reply_to_refused: bool = True
 
 
+class TrustSettings(BaseModel):
+    """Whose storyplan markers count, beyond this run's own identity and the accounts with
+    write access to the story's project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Logins (bots, mostly) whose markers count too: the Action's bot by default, so a plan
+    # made from the Action and one made from a maintainer's terminal stay one plan.
+    authors: list[str] = Field(default_factory=lambda: ["github-actions[bot]"])
+
+
 class Settings(BaseSettings):
     """Every setting; `config.example.toml` shows each with a comment."""
 
@@ -81,6 +92,7 @@ class Settings(BaseSettings):
     )
     sync: SyncSettings = Field(default_factory=SyncSettings)
     action: ActionSettings = Field(default_factory=ActionSettings)
+    trust: TrustSettings = Field(default_factory=TrustSettings)
     files: dict[str, Any] = Field(default_factory=dict)
     github: dict[str, Any] = Field(default_factory=dict)
     gitlab: dict[str, Any] = Field(default_factory=dict)

@@ -95,7 +95,13 @@ def desire(
     shape = structure_digest(children)
     return Desired(
         children=children,
-        plan_header=markers.identity("plan", markup, story=story.identity, shape=shape),
+        plan_header=markers.identity(
+            "plan",
+            markup,
+            story=story.identity,
+            shape=shape,
+            **({"date": plan.overview.plan_date.isoformat()} if plan.overview.plan_date else {}),
+        ),
         shape=shape,
         plan_body=plan_body,
         markup=markup,

@@ -17,8 +17,10 @@ from storyplan.ports import (
     AttachChild,
     Change,
     CloseChild,
+    CloseDuplicate,
     CloseStory,
     CreateChild,
+    DeletePlan,
     LabelStory,
     MarkObsolete,
     RemoveLink,
@@ -37,7 +39,9 @@ class ChangeHandlers(Protocol):
     def remove_link(self, story: Story, change: RemoveLink) -> Applied: ...
     def mark_obsolete(self, story: Story, change: MarkObsolete) -> Applied: ...
     def close_child(self, story: Story, change: CloseChild) -> Applied: ...
+    def close_duplicate(self, story: Story, change: CloseDuplicate) -> Applied: ...
     def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied: ...
+    def delete_plan(self, story: Story, change: DeletePlan) -> Applied: ...
     def label_story(self, story: Story, change: LabelStory) -> Applied: ...
     def close_story(self, story: Story, change: CloseStory) -> Applied: ...
 
@@ -59,8 +63,12 @@ def dispatch(handlers: ChangeHandlers, story: Story, change: Change) -> Applied:
             return handlers.mark_obsolete(story, change)
         case CloseChild():
             return handlers.close_child(story, change)
+        case CloseDuplicate():
+            return handlers.close_duplicate(story, change)
         case UpsertPlan():
             return handlers.upsert_plan(story, change)
+        case DeletePlan():
+            return handlers.delete_plan(story, change)
         case LabelStory():
             return handlers.label_story(story, change)
         case CloseStory():

@@ -23,6 +23,7 @@ from storyplan.ports import (
     Change,
     Child,
     CloseChild,
+    CloseDuplicate,
     CloseStory,
     CreateChild,
     LabelStory,
@@ -45,6 +46,8 @@ VERBS = {
     "remove_link": "unlinked",
     "mark_obsolete": "obsolete",
     "close_child": "closed",
+    "close_duplicate": "duplicates closed",
+    "delete_plan": "plans deleted",
     "upsert_plan": "plan",
     "label_story": "labelled",
     "close_story": "story closed",
@@ -104,7 +107,7 @@ def check_limits(
         raise PlanError([Problem(problem) for problem in problems])
 
 
-CHILD_CHANGES = (CreateChild, AttachChild, UpdateChild, MarkObsolete, CloseChild)
+CHILD_CHANGES = (CreateChild, AttachChild, UpdateChild, MarkObsolete, CloseChild, CloseDuplicate)
 
 
 def fit_capabilities(
@@ -146,7 +149,7 @@ def _resolved(
                 }
             )
         if isinstance(change, UpsertPlan):
-            body = plan_comment_body(state.plan, desired, keys)
+            body = plan_comment_body(state.plan, desired, keys, state.extra_plans)
             if state.plan is not None and state.plan.body == body:
                 continue
             change = change.model_copy(update={"body": body})
@@ -164,7 +167,7 @@ def execute(
 ) -> Report:
     """Make the changes; `on_step` hears of each one as it is made (for progress)."""
     changes, notes = fit_capabilities(tracker.capabilities, tracker.name, reconciled.changes)
-    report = Report(story=story.ref, plan=state.plan, notes=notes)
+    report = Report(story=story.ref, plan=state.plan, notes=[*state.notes, *notes])
     keys: dict[str, Child] = dict(reconciled.matched)
     first = [c for c in changes if isinstance(c, CHILD_CHANGES)]
     later = [c for c in changes if not isinstance(c, CHILD_CHANGES)]

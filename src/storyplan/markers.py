@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from storyplan.model import Markup
 
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
+_JIRA_ATTR = re.compile(r"(\w+)=([^\s}]*)")
 _BOX = re.compile(
     r"^(?P<lead>\s*(?:[-*+]|\d+[.)])\s+\[)(?P<mark>[ xX])(?P<rest>\]\s+(?P<text>.*))$"
 )
@@ -20,6 +21,15 @@ _BOX = re.compile(
 _JIRA_BOX = re.compile(r"^(?P<lead>\s*[*#-]+\s+)(?P<mark>\(/\)|\(x\)|☐)(?P<rest>\s+(?P<text>.*))$")
 # markup → (pattern, marks of an open box, the mark of a ticked one)
 _TICKS = {"markdown": (_BOX, (" ",), "x"), "jira": (_JIRA_BOX, ("(x)", "☐"), "(/)")}
+_HEADINGS = {
+    "markdown": re.compile(r"^ {0,3}(?P<level>#{1,6})\s+(?P<title>.*?)\s*#*\s*$"),
+    "jira": re.compile(r"^h(?P<level>[1-6])\.\s+(?P<title>.*?)\s*$"),
+}
+# Text that would read as one of storyplan's own markers: story text must never make one.
+_FORGED = {
+    "markdown": re.compile(r"(<!--\s*)(storyplan)", re.IGNORECASE),
+    "jira": re.compile(r"(anchor:\s*)(storyplan)", re.IGNORECASE),
+}
 _LINK_TAIL = re.compile(r"\s*\((?:\[[^\]]*\]\([^)]*\)|[^()]*)\)\s*$")
 
 
@@ -40,8 +50,8 @@ MARKDOWN = Flavour(
     end="<!-- storyplan:end -->",
 )
 JIRA = Flavour(
-    identity="{{anchor:storyplan-{kind}}}",
-    identity_pattern=re.compile(r"\{anchor:storyplan-(?P<kind>\w+)(?P<attrs>)\}"),
+    identity="{{anchor:storyplan-{kind}{attrs}}}",
+    identity_pattern=re.compile(r"\{anchor:storyplan-(?P<kind>\w+)(?P<attrs>[^}]*)\}"),
     begin="{anchor:storyplan-begin}",
     end="{anchor:storyplan-end}",
 )
@@ -52,16 +62,26 @@ def flavour(markup: Markup) -> Flavour:
 
 
 def identity(kind: str, markup: Markup = "markdown", **attrs: str) -> str:
-    """The identity line: `<!-- storyplan:task story="octo/shop#42" id="T2" -->`."""
-    text = " ".join(f'{name}="{value}"' for name, value in sorted(attrs.items()))
+    """The identity line: `<!-- storyplan:task story="octo/shop#42" id="T2" -->`.
+
+    In Jira only the plan's anchor carries attributes (`{anchor:storyplan-plan date=…}`):
+    a sub-task's identity is its entity property, and its anchor stays as it always was.
+    """
+    if markup == "jira":
+        text = "".join(
+            f" {name}={value}" for name, value in sorted(attrs.items()) if kind == "plan"
+        )
+    else:
+        text = " ".join(f'{name}="{value}"' for name, value in sorted(attrs.items()))
     return flavour(markup).identity.format(kind=kind, attrs=text)
 
 
 def read_identity(body: str, kind: str, markup: Markup = "markdown") -> dict[str, str] | None:
     """The attributes of the first `kind` identity line in `body`, or None without one."""
+    attr = _JIRA_ATTR if markup == "jira" else _ATTR
     for match in flavour(markup).identity_pattern.finditer(body):
         if match["kind"] == kind:
-            return dict(_ATTR.findall(match["attrs"]))
+            return dict(attr.findall(match["attrs"]))
     return None
 
 
@@ -75,19 +95,28 @@ def managed(body: str, markup: Markup = "markdown") -> str | None:
     return body[start + len(fl.begin) : end].strip("\n")
 
 
-def compose(existing: str | None, header: str, content: str, markup: Markup = "markdown") -> str:
+def compose(
+    existing: str | None,
+    header: str,
+    content: str,
+    markup: Markup = "markdown",
+    others: tuple[str, ...] = (),
+) -> str:
     """Put `content` in storyplan's part of `existing`, keeping everything else as it was.
 
-    Boxes a person ticked in the old managed part stay ticked when the same item is still
-    there. In Markdown storyplan also records which boxes it ticked itself (from the
-    sub-issues' states), so a box it ticked is unticked again when, say, a sub-issue is
-    reopened, while a person's tick is kept.
+    Boxes a person ticked in the old managed part (or in `others`, copies of it that are
+    about to be removed) stay ticked when the same item is still there. In Markdown
+    storyplan also records which boxes it ticked itself (from the sub-issues' states), so a
+    box it ticked is unticked again when, say, a sub-issue is reopened, while a person's
+    tick is kept.
     """
     fl = flavour(markup)
+    content = neutralise(content, markup)
     old = managed(existing, markup) if existing else None
     own = _ticked_keys(content, markup)
-    if old is not None:
-        content = carry_ticks(old, content, markup, skip=_recorded(old))
+    for before in (old, *(managed(other, markup) for other in others)):
+        if before is not None:  # `others`: copies about to go, whose ticks live on here
+            content = carry_ticks(before, content, markup, skip=_recorded(before))
     if markup == "markdown" and own:
         content = content.rstrip("\n") + "\n" + _record(own)
     block = f"{fl.begin}\n{content.strip(chr(10))}\n{fl.end}"
@@ -120,7 +149,7 @@ def _digest(key: str) -> str:
 
 
 def _ticked_keys(text: str, markup: Markup) -> set[str]:
-    return {item_key(item) for item, done in checkboxes(text, markup) if done}
+    return {key for key, _, done in keyed_boxes(text, markup) if done}
 
 
 def _record(keys: set[str]) -> str:
@@ -148,10 +177,42 @@ def checkboxes(text: str, markup: Markup = "markdown") -> list[tuple[str, bool]]
     return result
 
 
+def keyed_boxes(text: str, markup: Markup = "markdown") -> list[tuple[str, str, bool]]:
+    """Every checklist line as (identity, item text, ticked). The identity is the item's
+    text under the path of headings above it, so the same words in two sections (a task line
+    and an acceptance criterion) are two items: a tick never moves from one to the other."""
+    pattern, open_marks, _ = _TICKS[markup]
+    heading = _HEADINGS[markup]
+    path: list[tuple[int, str]] = []
+    result = []
+    for line in text.splitlines():
+        if found := heading.match(line):
+            level = len(found["level"]) if markup == "markdown" else int(found["level"])
+            path = [(lvl, title) for lvl, title in path if lvl < level]
+            path.append((level, item_key(found["title"])))
+        elif match := pattern.match(line):
+            where = " / ".join(title for _, title in path)
+            result.append(
+                (
+                    f"{where} / {item_key(match['text'])}",
+                    match["text"],
+                    match["mark"] not in open_marks,
+                )
+            )
+    return result
+
+
+def neutralise(content: str, markup: Markup = "markdown") -> str:
+    """`content` with anything that reads as a storyplan marker broken by a word joiner, so
+    text from a story can never end, begin or name storyplan's part of a comment."""
+    return _FORGED[markup].sub(lambda m: f"{m[1]}story\u2060plan", content)
+
+
 def carry_ticks(
     old: str, new: str, markup: Markup = "markdown", skip: set[str] | None = None
 ) -> str:
-    """`new` with the boxes that were ticked in `old` ticked again (matched by item text).
+    """`new` with the boxes that were ticked in `old` ticked again (matched by identity:
+    section path and item text).
 
     `skip` holds digests of boxes storyplan ticked itself: those follow `new`, not `old`.
     """
@@ -160,11 +221,14 @@ def carry_ticks(
     ticked = {key for key in _ticked_keys(old, markup) if _digest(key) not in skip}
     if not ticked:
         return new
+    keys = iter(keyed_boxes(new, markup))
     lines = []
     for line in new.splitlines(keepends=True):
         match = pattern.match(line.rstrip("\n"))
-        if match and match["mark"] in open_marks and item_key(match["text"]) in ticked:
-            tail = "\n" if line.endswith("\n") else ""
-            line = f"{match['lead']}{done_mark}{match['rest']}{tail}"
+        if match:
+            key, _, _ = next(keys)
+            if match["mark"] in open_marks and key in ticked:
+                tail = "\n" if line.endswith("\n") else ""
+                line = f"{match['lead']}{done_mark}{match['rest']}{tail}"
         lines.append(line)
     return "".join(lines)

@@ -21,6 +21,7 @@ WHAT = {
     "create_child": "a new sub-issue",
     "update_child": "a sub-issue",
     "mark_obsolete": "an obsolete note",
+    "close_duplicate": "a duplicate's closing note",
 }
 
 

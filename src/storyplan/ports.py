@@ -46,12 +46,21 @@ class Link(Frozen):
 
 
 class TrackerState(Frozen):
-    """What storyplan wrote to a story before, read back in as few requests as the API allows."""
+    """What storyplan wrote to a story before, read back in as few requests as the API allows.
+
+    Children come oldest first. Runs that raced (or lost an answer) may have left several
+    children for one task and several plan comments: `plan` is the oldest plan comment and
+    `extra_plans` the others, so that apply keeps one of each and heals the rest.
+    """
 
     plan: PlanComment | None = None
+    extra_plans: tuple[PlanComment, ...] = ()
     children: tuple[Child, ...] = ()
     links: tuple[Link, ...] = ()
     story_labels: tuple[Text, ...] = ()
+    # What the person running storyplan should hear about what was read: a storyplan marker
+    # in text by an author it does not trust, which it ignored (said once a run).
+    notes: tuple[Text, ...] = ()
 
 
 class Limits(Frozen):
@@ -129,6 +138,24 @@ class CloseChild(Frozen):
     title: str
 
 
+class CloseDuplicate(Frozen):
+    """A second child of one task, left by runs that raced: closed as a duplicate of the one
+    kept (detached, labelled obsolete and linked or referenced to it where the tracker can)."""
+
+    kind: Literal["close_duplicate"] = "close_duplicate"
+    task_id: str
+    key: str
+    title: str
+    kept: str  # the key of the child the task keeps
+
+
+class DeletePlan(Frozen):
+    """A second plan comment storyplan wrote for the story; its ticks live on in the kept one."""
+
+    kind: Literal["delete_plan"] = "delete_plan"
+    key: str
+
+
 class UpsertPlan(Frozen):
     kind: Literal["upsert_plan"] = "upsert_plan"
     key: str | None  # None: create the plan comment
@@ -154,7 +181,9 @@ Change = Annotated[
     | RemoveLink
     | MarkObsolete
     | CloseChild
+    | CloseDuplicate
     | UpsertPlan
+    | DeletePlan
     | LabelStory
     | CloseStory,
     Field(discriminator="kind"),

@@ -19,6 +19,8 @@ _PATH = r"[\w.-]+(?:/[\w.-]+)+"
 _GITHUB_SHORT = re.compile(r"^(?P<project>[\w.-]+/[\w.-]+)#(?P<number>\d+)$")
 _GITLAB_SHORT = re.compile(rf"^(?P<project>{_PATH})#(?P<number>\d+)$")
 _JIRA_KEY = re.compile(r"^(?P<project>[A-Z][A-Z0-9_]+)-(?P<number>\d+)$")
+# A story named for Jira (`jira:shop-1`) may be typed in any case: Jira's keys are upper case.
+_JIRA_KEY_ANY_CASE = re.compile(_JIRA_KEY.pattern, re.IGNORECASE)
 _LOCAL = re.compile(r"^#(?P<number>\d+)$")
 _GITLAB_URL = re.compile(rf"^/(?P<project>{_PATH})/-/(?:issues|work_items)/(?P<number>\d+)/?$")
 _GITHUB_URL = re.compile(r"^/(?P<project>[\w.-]+/[\w.-]+)/issues/(?P<number>\d+)/?$")
@@ -121,7 +123,9 @@ def _parse_for(tracker: TrackerName, text: str, raw: str) -> Ref:
         if ref.tracker != tracker:
             raise ConfigError(f"'{raw}' is a {ref.tracker} URL, not a {tracker} one")
         return ref
-    pattern = {"github": _GITHUB_SHORT, "gitlab": _GITLAB_SHORT, "jira": _JIRA_KEY}[tracker]
+    pattern = {"github": _GITHUB_SHORT, "gitlab": _GITLAB_SHORT, "jira": _JIRA_KEY_ANY_CASE}[
+        tracker
+    ]
     match = pattern.match(text)
     if not match:
         example = {
@@ -130,7 +134,8 @@ def _parse_for(tracker: TrackerName, text: str, raw: str) -> Ref:
             "jira": "SHOP-123",
         }[tracker]
         raise ConfigError(f"'{raw}' is not a {tracker} story reference; expected {example}")
-    return Ref(tracker, match["project"], match["number"])
+    project = match["project"].upper() if tracker == "jira" else match["project"]
+    return Ref(tracker, project, match["number"])
 
 
 def resolve_issue_reference(reference: str, story: Ref) -> Ref:

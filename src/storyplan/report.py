@@ -15,8 +15,10 @@ from storyplan.ports import (
     AttachChild,
     Change,
     CloseChild,
+    CloseDuplicate,
     CloseStory,
     CreateChild,
+    DeletePlan,
     LabelStory,
     MarkObsolete,
     RemoveLink,
@@ -52,6 +54,10 @@ def describe(change: Change) -> tuple[str, str, str]:
         return "obsolete", f"{change.task_id} ({change.key})", OBSOLETE
     if isinstance(change, CloseChild):
         return "close", f"{change.task_id} ({change.key})", "closed as not planned"
+    if isinstance(change, CloseDuplicate):
+        return "close", f"{change.task_id} ({change.key})", f"duplicate of {change.kept}"
+    if isinstance(change, DeletePlan):
+        return "delete", f"plan ({change.key})", "a second plan comment"
     if isinstance(change, UpsertPlan):
         return ("update" if change.key else "create"), "plan", f"{len(change.body):,} characters"
     if isinstance(change, CloseStory):
@@ -92,6 +98,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "unlinked": counts["unlinked"],
         "obsolete": counts["obsolete"],
         "closed": counts["closed"],
+        "duplicates_closed": counts["duplicates closed"],
+        "plans_deleted": counts["plans deleted"],
         "unchanged": report.unchanged,
         "plan": (report.plan.url or report.plan.key) if report.plan else None,
         "plan_written": counts["plan"] > 0,
@@ -109,8 +117,20 @@ def print_report(console: Console, report: Report) -> None:
         console.print(f"{report.story}: up to date, nothing to change.")
         if data["plan"]:
             console.print(f"plan: {data['plan']}")
+        for note in report.notes:
+            console.print(f"note: {note}", markup=False)
         return
-    names = ("created", "attached", "updated", "linked", "unlinked", "obsolete", "closed")
+    names = (
+        "created",
+        "attached",
+        "updated",
+        "linked",
+        "unlinked",
+        "obsolete",
+        "closed",
+        "duplicates_closed",
+        "plans_deleted",
+    )
     table = Table(title=f"{report.story}: applied", title_justify="left")
     table.add_column("sub-issues and links")
     table.add_column("count", justify="right")

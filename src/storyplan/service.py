@@ -4,9 +4,10 @@ the Action and scheduled runs: fetch, parse, check the graph, read state, reconc
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from storyplan import markers
 from storyplan.config import Settings
@@ -25,10 +26,18 @@ from storyplan.refs import Ref, parse_ref
 from storyplan.render import ChildLink, Renderer
 
 
+def today_or_epoch() -> date:
+    """Today, or the day SOURCE_DATE_EPOCH names (reproducible runs and tests)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC).date()
+    return date.today()
+
+
 def build_plan(story: Story, settings: Settings, today: date | None = None) -> Plan:
     """Story text to a complete, checked plan; raises PlanError with every problem, and when
     the story has no task unless `settings.allow_empty`."""
-    plan = parse_story(story, synonyms=settings.synonyms, today=today)
+    plan = parse_story(story, synonyms=settings.synonyms, today=today or today_or_epoch())
     refuse_empty(plan, settings)
     plan = complete_plan(plan)
     validate_graph(plan)
@@ -145,6 +154,7 @@ def prepare(
     ref = canonical_ref(ref, story)
     plan = build_plan(story, settings, today)
     state = tracker.read_state(story, with_links=not trust_shape)
+    plan = with_recorded_date(plan, state.plan, tracker.markup)
     renderer = TrackerRenderer(tracker.markup, settings)
     desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=False)
     if trust_shape:
@@ -154,7 +164,7 @@ def prepare(
     limit = tracker.limits.max_comment_chars
     if limit is not None:
         keys = placeholder_keys(desired, reconciled.matched)
-        if len(plan_comment_body(state.plan, desired, keys)) > limit:
+        if len(plan_comment_body(state.plan, desired, keys, state.extra_plans)) > limit:
             # Task detail lives in the sub-issues; the comment keeps every section.
             compact = True
             desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=True)
@@ -174,6 +184,18 @@ def disagreements(plan: Plan, children: Mapping[str, Child]) -> list[str]:
         and (child := children.get(task.id)) is not None
         and child.status not in FINISHED
     ]
+
+
+def with_recorded_date(plan: Plan, comment: PlanComment | None, markup: Markup) -> Plan:
+    """The plan dated by the first apply, as its plan comment records it: a plan's date never
+    moves by itself, so an unchanged story planned again a day later writes nothing."""
+    recorded = (markers.read_identity(comment.body, "plan", markup) or {}) if comment else {}
+    try:
+        first = date.fromisoformat(recorded.get("date", ""))
+    except ValueError:
+        return plan
+    overview = plan.overview.model_copy(update={"plan_date": first})
+    return plan.model_copy(update={"overview": overview})
 
 
 def recorded_shape(plan: PlanComment | None, markup: Markup) -> str | None:

@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from storyplan import markers
 from tests.e2e.harness import Held
 from tests.fakes.base import Fault
 from tests.fakes.fake_jira import FakeJira, JiraIssue
 
 PROPERTY = "storyplan"
-PLAN_ANCHOR = "{anchor:storyplan-plan}"
 ENV = (
     "JIRA_URL",
     "JIRA_EMAIL",
@@ -39,6 +39,11 @@ _NOTATIONS = (
 )
 _TO_MARKDOWN = tuple((re.compile(a, re.M), b) for a, b, _, _ in _NOTATIONS)
 _TO_JIRA = tuple((re.compile(c, re.M), d) for _, _, c, d in _NOTATIONS)
+
+
+def is_plan(body: str) -> bool:
+    """A plan comment: its anchor is of the plan's kind, whatever attributes it carries."""
+    return markers.read_identity(body, "plan", "jira") is not None
 
 
 def markdown_boxes(text: str) -> str:
@@ -88,7 +93,7 @@ class JiraHarness:
         for issue in self.fake.children(self.story.key):
             mark = issue.properties.get(PROPERTY) or {}
             if mark.get("story") == self.story.key and mark.get("task"):
-                found[str(mark["task"])] = issue
+                found.setdefault(str(mark["task"]), issue)  # the oldest: the one a task keeps
         return found
 
     def children(self) -> dict[str, Held]:
@@ -113,11 +118,11 @@ class JiraHarness:
         }
 
     def plan_bodies(self) -> list[str]:
-        return [markdown_boxes(c.body) for c in self.story.comments if PLAN_ANCHOR in c.body]
+        return [markdown_boxes(c.body) for c in self.story.comments if is_plan(c.body)]
 
     def set_plan_body(self, body: str) -> None:
         with self.fake.lock:
-            comment = next(c for c in self.story.comments if PLAN_ANCHOR in c.body)
+            comment = next(c for c in self.story.comments if is_plan(c.body))
             comment.body = jira_boxes(body)
 
     def set_child_body(self, task_id: str, body: str) -> None:

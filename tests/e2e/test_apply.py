@@ -50,7 +50,7 @@ def test_renamed_task_updates_only_its_own_child(harness: Harness) -> None:
     applied(harness, tasks)
     before = harness.children()
     tasks[5] = TaskSpec(6, "Step six, reworded", [5])
-    applied(harness, tasks)
+    assert applied(harness, tasks) == 2  # its sub-issue and the plan, nothing else
     after = harness.children()
     assert after["T6"].key == before["T6"].key
     assert "Step six, reworded" in after["T6"].title
@@ -126,3 +126,33 @@ def test_interrupted_run_is_finished_by_the_next_without_duplicates(harness: Har
     assert harness.links() == edges(tasks)
     assert len(harness.plan_bodies()) == 1
     assert applied(harness, tasks) == 0
+
+
+def test_deleting_a_middle_task_touches_only_it_its_links_and_the_plan(harness: Harness) -> None:
+    tasks = diamond(8)
+    applied(harness, tasks)
+    before = harness.children()
+    # Task 7 goes; Task 8 now waits for Task 6. Task 8 keeps its number: no renumbering.
+    edited = [*tasks[:6], TaskSpec(8, "Step 8", [6])]
+    applied(harness, edited)
+    after = harness.children()
+    unchanged = {"T1", "T2", "T3", "T4", "T5", "T6"}
+    assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
+    assert after["T7"].obsolete
+    assert after["T8"].title == before["T8"].title
+    assert "Task 8" in after["T8"].title or "Step 8" in after["T8"].title
+    assert harness.links() == edges(edited)
+    assert applied(harness, edited) == 0
+
+
+def test_an_unchanged_story_planned_a_year_later_writes_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01
+    tasks = diamond(4)
+    applied(harness, tasks)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1827619200")  # 2027-12-01
+    harness.mark()
+    assert run_cli("plan", harness.ref) == 0
+    assert applied(harness, tasks) == 0
+    assert "2026-12-01" in harness.plan_bodies()[0]

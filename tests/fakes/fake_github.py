@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from socketserver import StreamRequestHandler
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote, urlencode
@@ -140,6 +141,14 @@ class Comment:
 
 
 @dataclass
+class _Gate:
+    method: str
+    path_regex: str
+    barrier: threading.Barrier
+    left: int  # requests still to be held
+
+
+@dataclass
 class _Secondary:
     times: int
     retry_after: int | None
@@ -213,6 +222,7 @@ class FakeGithub(FakeServer):
         self.installation_token_seconds = 3600
         # Messages the next creates are refused with, as GitHub's 422 `Validation Failed`.
         self.refuse_creates: list[str] = []
+        self._gates: list[_Gate] = []
         if self.spec is not None:
             self.hooks.append(self._check_spec)
         self.user(login)
@@ -373,6 +383,30 @@ class FakeGithub(FakeServer):
         assert role in ROLES, role
         self.user(login)
         self.roles[(repo.lower(), login.lower())] = role
+
+    def hold(self, method: str, path_regex: str, parties: int, timeout: float = 20.0) -> None:
+        """The next `parties` requests matching `method` and (searched) `path_regex` wait for
+        each other and then go on together: runs started at once reach that request having
+        all read the same state, as racing runs do at their worst."""
+        barrier = threading.Barrier(parties, timeout=timeout)
+        with self.lock:
+            self._gates.append(_Gate(method, path_regex, barrier, parties))
+
+    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
+        path = http.path.split("?", 1)[0]
+        gate = None
+        with self.lock:
+            for candidate in self._gates:
+                if candidate.method == http.command and re.search(candidate.path_regex, path):
+                    candidate.left -= 1
+                    if candidate.left <= 0:
+                        self._gates.remove(candidate)
+                    gate = candidate
+                    break
+        if gate is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                gate.barrier.wait()  # outside the lock, so the others can arrive
+        super()._dispatch(http)
 
     def count(self, method: str | None = None, path_regex: str | None = None) -> int:
         """Requests in the log matching `method` and (searched) `path_regex`."""
@@ -721,7 +755,15 @@ class FakeGithub(FakeServer):
         return {"url": url + "/reactions", **counts}
 
     def _association(self, repo: Repo, login: str) -> str:
-        return "OWNER" if login.lower() == repo.owner.lower() else "COLLABORATOR"
+        """GitHub's `author_association`: OWNER, COLLABORATOR for an account given a role
+        with access (and for the fake's own `login`), NONE for anyone else."""
+        key = login.lower()
+        if key == repo.owner.lower():
+            return "OWNER"
+        role = self.roles.get((repo.full_name.lower(), key)) or self.roles.get(("*", key))
+        if role is None:
+            return "COLLABORATOR" if key == self.login.lower() else "NONE"
+        return "NONE" if role == "none" else "COLLABORATOR"
 
     def _issue_url(self, issue: Issue) -> str:
         return self.api(f"/repos/{self.repos[issue.repo].full_name}/issues/{issue.number}")

@@ -31,39 +31,51 @@ Switches (plain attributes, flip them at any time):
   (the next N writes answer 502 and are not carried out), ``writes_before_failing`` (after
   N more writes, every write answers so; None: off) and ``lose_creates`` (the next N creates
   of an issue or work item are carried out, then answered 502: the answer is lost).
+* ``hold_first_writes`` (default 0): N makes the next N writes wait for one another before
+  any is carried out, so N runs started together have all read before any of them writes.
 * ``tokens`` (token -> "write" | "read"): a read token gets 403 ``{"message": "403 Forbidden"}``
   on REST writes and a "resource ... not available" error on GraphQL mutations; a missing or
   unknown token gets 401 on REST, anonymous access (private projects invisible) on GraphQL, and
   401 ``{"errors": [{"message": "Invalid token"}]}`` for an unknown GraphQL token.
 
 State helpers (thread-safe, no request logged): ``add_project``, ``find_project``, ``project``,
-``add_label``, ``add_issue`` (``issue_type="task"``, ``parent=``), ``issue``, ``project_issues``,
-``work_item``, ``add_note``, ``issue_notes``, ``add_link``, ``issue_links``, ``set_parent``,
+``add_label``, ``add_issue`` (``issue_type="task"``, ``parent=``, ``author=``), ``issue``,
+``project_issues``, ``work_item``, ``add_user``, ``add_member``, ``add_note`` (``author=``),
+``issue_notes``, ``add_link``, ``issue_links``, ``set_parent``,
 ``children``, ``type_gid``; records are the dataclasses below and can be edited in place.
 Request log helpers: ``count(method, path_regex)``, ``graphql_ops`` / ``graphql_count(field)``;
 ``errors`` holds tracebacks of handler crashes (answered 500).
 
-Known simplifications: one user; every REST endpoint needs a token (GitLab serves public
-projects anonymously); issue hierarchy changes are all-or-nothing; no group-level work items.
+Users: every token authenticates as ``user`` (a Maintainer of every project); ``add_user`` makes
+others, who author issues and notes added with ``author=`` and are members only where
+``add_member`` says (``GET /projects/:id/members/all/:user_id``). A note is edited only by its
+author, as in GitLab.
+
+Known simplifications: members are per project (no group inheritance); every REST endpoint
+needs a token (GitLab serves public projects anonymously); issue hierarchy changes are
+all-or-nothing; no group-level work items.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import math
 import random
 import re
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from graphql import (
     GraphQLError,
@@ -175,6 +187,7 @@ class Project:
     visibility: str = "private"
     next_iid: int = 1
     labels: dict[str, Label] = field(default_factory=dict)
+    members: dict[int, int] = field(default_factory=dict)  # user id -> access level
 
     @property
     def path(self) -> str:
@@ -358,10 +371,13 @@ class FakeGitlab(FakeServer):
         self.refuse_writes = 0
         self.writes_before_failing: int | None = None
         self.lose_creates = 0
+        self.hold_first_writes = 0
+        self._hold: threading.Barrier | None = None
         self.rate_limit = 2000
         self.rate_limit_window = 60
         # state
         self.user: dict[str, Any] = {"id": 1, "username": username, "name": "Storyplan Bot"}
+        self.users: dict[int, dict[str, Any]] = {1: self.user}
         self.groups: dict[str, Group] = {}
         self.projects: dict[int, Project] = {}
         self.issues: dict[int, Issue] = {}
@@ -575,6 +591,7 @@ class FakeGitlab(FakeServer):
         issue_type: str = "issue",
         parent: Issue | None = None,
         confidential: bool = False,
+        author: str | None = None,
     ) -> Issue:
         """Create an issue / work item directly in the state (no request logged)."""
         with self.lock:
@@ -586,6 +603,8 @@ class FakeGitlab(FakeServer):
                 work_item_type=issue_type.upper(),
                 confidential=confidential,
             )
+            if author is not None:
+                issue.author_id = self.user_id(author)
             if state == "closed":
                 issue.state = "closed"
                 issue.closed_at = issue.updated_at
@@ -619,9 +638,31 @@ class FakeGitlab(FakeServer):
                 num = int(match.group(1))
             return self.issues[num]
 
-    def add_note(self, issue: Issue, body: str, *, system: bool = False) -> Note:
+    def add_user(self, username: str) -> int:
+        """Another account (not the token's); its id."""
         with self.lock:
-            return self._create_note(issue, body, system=system)
+            user_id = max(self.users) + 1
+            self.users[user_id] = {"id": user_id, "username": username, "name": username.title()}
+            return user_id
+
+    def user_id(self, username: str) -> int:
+        with self.lock:
+            found = [k for k, user in self.users.items() if user["username"] == username]
+            return found[0] if found else self.add_user(username)
+
+    def add_member(self, project: int | str | Project, username: str, access_level: int) -> None:
+        """Make `username` a member of `project` (10 Guest, 20 Reporter, 30 Developer...)."""
+        with self.lock:
+            self.project(project).members[self.user_id(username)] = access_level
+
+    def add_note(
+        self, issue: Issue, body: str, *, system: bool = False, author: str | None = None
+    ) -> Note:
+        with self.lock:
+            note = self._create_note(issue, body, system=system)
+            if author is not None:
+                note.author_id = self.user_id(author)
+            return note
 
     def issue_notes(self, issue: Issue, *, include_system: bool = True) -> list[Note]:
         with self.lock:
@@ -770,15 +811,16 @@ class FakeGitlab(FakeServer):
         kind = "work_items" if issue.work_item_type == "TASK" else "issues"
         return f"{self.project_web_url(self.projects[issue.project_id])}/-/{kind}/{issue.iid}"
 
-    def _user_basic(self) -> dict[str, Any]:
+    def _user_basic(self, user_id: int | None = None) -> dict[str, Any]:
+        user = self.users.get(user_id, self.user) if user_id is not None else self.user
         return {
-            "id": self.user["id"],
-            "username": self.user["username"],
-            "name": self.user["name"],
+            "id": user["id"],
+            "username": user["username"],
+            "name": user["name"],
             "state": "active",
             "locked": False,
             "avatar_url": None,
-            "web_url": self._web(self.user["username"]),
+            "web_url": self._web(user["username"]),
         }
 
     def _user_full(self) -> dict[str, Any]:
@@ -912,7 +954,7 @@ class FakeGitlab(FakeServer):
             "labels": labels,
             "milestone": None,
             "assignees": assignees,
-            "author": user,
+            "author": self._user_basic(issue.author_id),
             "type": issue.work_item_type,
             "assignee": assignees[0] if assignees else None,
             "user_notes_count": notes_count,
@@ -965,7 +1007,7 @@ class FakeGitlab(FakeServer):
             "type": None,
             "body": note.body,
             "attachment": None,
-            "author": self._user_basic(),
+            "author": self._user_basic(note.author_id),
             "created_at": note.created_at,
             "updated_at": note.updated_at,
             "system": note.system,
@@ -1012,6 +1054,26 @@ class FakeGitlab(FakeServer):
         }
 
     # -- HTTP entry point -----------------------------------------------------------------
+    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
+        if not (self.hold_first_writes and http.command in WRITE_METHODS):
+            super()._dispatch(http)
+            return
+        # Held before the server's lock is taken, so that the others can come.
+        length = int(http.headers.get("Content-Length") or 0)
+        body = http.rfile.read(length) if length else b""
+        path = urlsplit(http.path).path
+        try:
+            payload = json.loads(body) if path.endswith("/api/graphql") else None
+        except ValueError:
+            payload = None
+        if is_write(http.command, path, payload):
+            self._wait_for_the_others()
+        connection, http.rfile = http.rfile, io.BytesIO(body)  # the body, read again
+        try:
+            super()._dispatch(http)
+        finally:
+            http.rfile = connection  # the next request on this connection
+
     def handle(self, request: Request) -> Response:
         write = is_write(request.method, request.path, _payload(request))
         with self.lock:
@@ -1024,6 +1086,19 @@ class FakeGitlab(FakeServer):
         if lose:  # carried out, but the client never learns it
             return Response(502, {"message": "502 Bad Gateway"})
         return response
+
+    def _wait_for_the_others(self) -> None:
+        """`hold_first_writes`: the first N writes go on together, once all N have come."""
+        with self.lock:
+            if self.hold_first_writes <= 0:
+                return
+            if self._hold is None:
+                self._hold = threading.Barrier(self.hold_first_writes, timeout=30)
+            barrier = self._hold
+            self.hold_first_writes -= 1
+            if self.hold_first_writes == 0:
+                self._hold = None
+        barrier.wait()
 
     def _write_fails(self) -> bool:
         """Whether this write is refused (502, not carried out) by `refuse_writes` or
@@ -1114,6 +1189,7 @@ class FakeGitlab(FakeServer):
             ("GET", "/user", self._get_user),
             ("GET", "/projects", self._list_projects),
             ("GET", "/projects/{id}", self._get_project),
+            ("GET", "/projects/{id}/members/all/{user_id}", self._get_member),
             ("GET", "/projects/{id}/labels", self._list_labels),
             ("POST", "/projects/{id}/labels", self._create_label),
             ("GET", "/issues", self._list_all_issues),
@@ -1269,6 +1345,17 @@ class FakeGitlab(FakeServer):
 
     def _get_user(self, request: Request, access: str) -> Response:
         return Response(200, self._user_full())
+
+    def _get_member(self, request: Request, access: str) -> Response:
+        """A member of the project with the access level GitLab grants them; 404 for anyone
+        else. The token's user is a Maintainer everywhere."""
+        project = self._project_of(request)
+        raw = request.params["user_id"]
+        user_id = int(raw) if raw.isdigit() else -1
+        level = 40 if user_id == self.user["id"] else project.members.get(user_id)
+        if level is None:
+            raise _not_found()
+        return Response(200, {**self._user_basic(user_id), "access_level": level})
 
     def _list_projects(self, request: Request, access: str) -> Response:
         params = self._params(request)
@@ -1589,7 +1676,7 @@ class FakeGitlab(FakeServer):
     def _put_note(self, request: Request, access: str) -> Response:
         _, note = self._note_of(request)
         self._require_write(access)
-        if note.system:
+        if note.system or note.author_id != self.user["id"]:  # only its author edits a note
             raise ApiError(403, {"message": "403 Forbidden"})
         note.body = self._check_note_body(self._params(request))
         note.updated_at = self._now()

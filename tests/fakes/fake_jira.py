@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import dataclasses
 import hashlib
 import html
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from tests.fakes.base import WRITE_METHODS, FakeServer, Fault, Logged, Request, Response
 
 if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
+
     from jira import JIRA
 
     from tests.fakes.jira_spec import SpecChecker
@@ -63,6 +67,14 @@ CATEGORIES = {
     "indeterminate": (4, "In Progress", "yellow"),
 }
 PRIORITIES = {"1": "Highest", "2": "High", "3": "Medium", "4": "Low", "5": "Lowest"}
+# The resolutions Jira ships, by id.
+RESOLUTIONS = {
+    "10000": "Done",
+    "10001": "Won't Do",
+    "10002": "Duplicate",
+    "10003": "Cannot Reproduce",
+}
+NOT_ON_SCREEN = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 
 # id, name, clause names, schema type, navigable, editable
 FIELDS: list[tuple[str, str, list[str], str, bool, bool]] = [
@@ -114,12 +126,14 @@ class Status:
 
 @dataclass
 class Transition:
-    """A workflow transition; `sources` None means it is available from every status."""
+    """A workflow transition; `sources` None means it is available from every status.
+    `screen` names the fields its screen shows, which a transition request may set."""
 
     id: str
     name: str
     to: str  # status id
     sources: tuple[str, ...] | None = None
+    screen: tuple[str, ...] = ()
 
 
 @dataclass
@@ -189,6 +203,14 @@ class JiraIssue:
     resolution_date: str | None = None
     comments: list[JiraComment] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Gate:
+    method: str
+    path_regex: str
+    barrier: threading.Barrier
+    left: int
 
 
 @dataclass
@@ -715,6 +737,7 @@ class FakeJira(FakeServer):
         self._route_pattern: str | None = None
         self._patterns: dict[str, str] = {}  # route regex -> the pattern it was made from
         self._clients: list[JIRA] = []
+        self._gates: list[_Gate] = []
 
         self.user = self.add_user("alice", display_name="Alice Admin")
         self.reader = self.add_user("rita", display_name="Rita Reader", write=False)
@@ -779,7 +802,8 @@ class FakeJira(FakeServer):
         self.workflow = [
             Transition("11", "To Do", "10000", ("3", "10001", "10002")),
             Transition("21", "In Progress", "3", ("10000",)),
-            Transition("31", "Done", "10001", ("10000", "3")),
+            # Jira's classic workflow asks for the resolution when an issue is resolved.
+            Transition("31", "Done", "10001", ("10000", "3"), ("resolution",)),
             Transition("41", "Won't Do", "10002", ("10000", "3")),
         ]
 
@@ -978,6 +1002,30 @@ class FakeJira(FakeServer):
         self._move(issue, self._status_named(status))
 
     # -- switches -------------------------------------------------------------------------
+    def hold(self, method: str, path_regex: str, parties: int, timeout: float = 20.0) -> None:
+        """The next `parties` requests matching `method` and (searched) `path_regex` wait for
+        each other and then go on together: runs started at once reach that request having
+        all read the same state, as racing runs do at their worst."""
+        with self.lock:
+            barrier = threading.Barrier(parties, timeout=timeout)
+            self._gates.append(_Gate(method, path_regex, barrier, parties))
+
+    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
+        path = http.path.split("?", 1)[0]
+        gate = None
+        with self.lock:
+            for candidate in self._gates:
+                if candidate.method == http.command and re.search(candidate.path_regex, path):
+                    candidate.left -= 1
+                    if candidate.left <= 0:
+                        self._gates.remove(candidate)
+                    gate = candidate
+                    break
+        if gate is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                gate.barrier.wait()  # outside the lock, so the others can arrive
+        super()._dispatch(http)
+
     def rate_limit(
         self,
         retry_after: int = 1,
@@ -1249,6 +1297,12 @@ class FakeJira(FakeServer):
                 "/issue/{key}/comment/{id}",
                 self._update_comment,
                 "You do not have the permission to edit this comment.",
+            ),
+            (
+                "DELETE",
+                "/issue/{key}/comment/{id}",
+                self._delete_comment,
+                "You do not have the permission to delete this comment.",
             ),
             ("GET", "/issue/{key}/properties", self._property_keys, None),
             ("GET", "/issue/{key}/properties/{prop}", self._get_property, None),
@@ -2198,6 +2252,12 @@ class FakeJira(FakeServer):
         comment.update_author = self._actor
         return Response(200, self._comment_json(issue, comment))
 
+    def _delete_comment(self, request: Request) -> Response:
+        issue = self._issue_or_404(request.params["key"])
+        comment = self._comment_or_404(issue, request.params["id"])
+        issue.comments.remove(comment)
+        return Response(204)
+
     # -- handlers: entity properties ------------------------------------------------------
     def _property_keys(self, request: Request) -> Response:
         issue = self._issue_or_404(request.params["key"])
@@ -2244,35 +2304,55 @@ class FakeJira(FakeServer):
             if t.to != issue.status_id and (t.sources is None or issue.status_id in t.sources)
         ]
 
-    def _transition_json(self, transition: Transition) -> dict[str, Any]:
-        return {
+    def _screen_json(self, transition: Transition) -> dict[str, Any]:
+        """The fields of a transition's screen, as `expand=transitions.fields` shows them."""
+        fields: dict[str, Any] = {}
+        if "resolution" in transition.screen:
+            fields["resolution"] = {
+                "required": True,
+                "schema": {"type": "resolution", "system": "resolution"},
+                "name": "Resolution",
+                "key": "resolution",
+                "operations": ["set"],
+                "allowedValues": [
+                    {"self": self._url(f"resolution/{rid}"), "id": rid, "name": name}
+                    for rid, name in RESOLUTIONS.items()
+                ],
+            }
+        return fields
+
+    def _transition_json(self, transition: Transition, expand: bool = False) -> dict[str, Any]:
+        extra = {"fields": self._screen_json(transition)} if expand else {}
+        return extra | {
             "id": transition.id,
             "name": transition.name,
             "to": self._status_json(self.statuses[transition.to]),
-            "hasScreen": False,
             "isGlobal": transition.sources is None,
             "isInitial": False,
             "isAvailable": True,
             "isConditional": False,
             "isLooped": False,
+            "hasScreen": bool(transition.screen),
         }
 
     def _transitions(self, request: Request) -> Response:
         issue = self._issue_or_404(request.params["key"])
         wanted = request.arg("transitionId")
+        expand = "transitions.fields" in (request.arg("expand") or "").split(",")
         transitions = [
-            self._transition_json(t)
+            self._transition_json(t, expand)
             for t in self._available(issue)
             if wanted is None or t.id == wanted
         ]
         return Response(200, {"expand": "transitions", "transitions": transitions})
 
-    def _move(self, issue: JiraIssue, status: Status) -> None:
+    def _move(self, issue: JiraIssue, status: Status, resolution: str | None = None) -> None:
         before = self.statuses[issue.status_id].category
         issue.status_id = status.id
         issue.updated = self.now()
         if status.category == "done" and before != "done":
-            issue.resolution = "Won't Do" if status.name == "Won't Do" else "Done"
+            default = "Won't Do" if status.name == "Won't Do" else "Done"
+            issue.resolution = resolution or default
             issue.resolution_date = issue.updated
         elif status.category != "done":
             issue.resolution = issue.resolution_date = None
@@ -2298,12 +2378,33 @@ class FakeJira(FakeServer):
             body = ((op or {}).get("add") or {}).get("body")
             self._check_comment_body(errors, body)
             comments.append(body)
+        resolution = self._transition_fields(errors, transition, data.get("fields"))
         if errors:
             raise ApiError(400, errors=errors)
-        self._move(issue, self.statuses[transition.to])
+        self._move(issue, self.statuses[transition.to], resolution)
         for body in comments:
             self._new_comment(issue, body)
         return Response(204)
+
+    @staticmethod
+    def _transition_fields(
+        errors: dict[str, str], transition: Transition, fields: Any
+    ) -> str | None:
+        """The resolution a transition request sets; only fields on its screen may be set."""
+        if not isinstance(fields, dict):
+            return None
+        for name in fields:
+            if name not in transition.screen:
+                errors[name] = NOT_ON_SCREEN.format(name)
+        ref = fields.get("resolution")
+        if ref is None or "resolution" not in transition.screen:
+            return None
+        given = ref if isinstance(ref, dict) else {}
+        for rid, name in RESOLUTIONS.items():
+            if given.get("id") == rid or given.get("name") == name:
+                return name
+        errors["resolution"] = "Resolution value is invalid."
+        return None
 
     # -- handlers: links ------------------------------------------------------------------
     def _link_types(self, request: Request) -> Response:

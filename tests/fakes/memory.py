@@ -15,8 +15,10 @@ from storyplan.ports import (
     Change,
     Child,
     CloseChild,
+    CloseDuplicate,
     CloseStory,
     CreateChild,
+    DeletePlan,
     LabelStory,
     Limits,
     Link,
@@ -40,6 +42,7 @@ class MemoryTracker:
     children: dict[str, Child] = field(default_factory=dict)
     links: set[tuple[str, str]] = field(default_factory=set)
     plan: PlanComment | None = None
+    extra_plans: list[PlanComment] = field(default_factory=list)
     labels: set[str] = field(default_factory=set)
     writes: list[Change] = field(default_factory=list)
     reads: int = 0
@@ -55,6 +58,7 @@ class MemoryTracker:
         self.reads += 1
         return TrackerState(
             plan=self.plan,
+            extra_plans=tuple(self.extra_plans),
             children=tuple(self.children.values()),
             links=tuple(Link(blocker=a, blocked=b) for a, b in sorted(self.links)),
             story_labels=tuple(sorted(self.labels)),
@@ -115,6 +119,14 @@ class MemoryTracker:
 
     def close_child(self, story: Story, change: CloseChild) -> Applied:
         return self._set(change, change.key, status=TaskStatus.NOT_PLANNED)
+
+    def close_duplicate(self, story: Story, change: CloseDuplicate) -> Applied:
+        return self._set(change, change.key, status=TaskStatus.NOT_PLANNED, obsolete=True)
+
+    def delete_plan(self, story: Story, change: DeletePlan) -> Applied:
+        self._write(change)
+        self.extra_plans = [plan for plan in self.extra_plans if plan.key != change.key]
+        return Applied(change=change)
 
     def upsert_plan(self, story: Story, change: UpsertPlan) -> Applied:
         self._write(change)

@@ -17,7 +17,9 @@ def number_tasks(state: State) -> None:
     written: dict[str, int] = {}  # id → position of the task that wrote it first
     for position, draft in enumerate(state.drafts, start=1):
         task = draft.task
-        task.number = position
+        # The author's number ("### Task 8") is the task's number: deleting Task 7 leaves
+        # Task 8 as it is, and its sub-issue untouched. Unnumbered tasks count by position.
+        task.number = draft.label if draft.label is not None else position
         task.description = "\n\n".join(p for p in draft.description if p.strip()).strip()
         found = ac_refs_in(task.description)[0]  # "(AC: 1, 2)" in a description links too
         task.ac_refs = list(dict.fromkeys([*task.ac_refs, *found]))
