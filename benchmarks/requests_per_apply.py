@@ -44,7 +44,7 @@ def measure(name: str, harness: Callable[[], AbstractContextManager[Harness]]) -
             tracker.mark()
             start = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()):
-                code = run_cli("apply", "--json", tracker.ref)
+                code = run_cli("apply", "--quiet", "--json", tracker.ref)
             elapsed = time.perf_counter() - start
             if code != 0:
                 print(f"{label}: apply failed with exit code {code}", file=sys.stderr)

@@ -43,23 +43,24 @@ def test_heading_tasks_take_ids_titles_and_field_lines() -> None:
 
 
 @pytest.mark.parametrize(
-    ("heading", "task_id", "title"),
+    ("heading", "task_id", "title", "number"),
     [
-        ("### T001 Create schema", "T001", "Create schema"),
-        ("### [T3] Create schema", "T3", "Create schema"),
-        ("### TASK-3: Create schema", "TASK-3", "Create schema"),
-        ("### Task 7 - Create schema", "T7", "Create schema"),
-        ("### 1. Create schema", "T1", "Create schema"),
-        ("### Create schema", "T1", "Create schema"),
-        ("### Tarea 4: Crear esquema", "T4", "Crear esquema"),
-        ("### タスク5\uff1aスキーマ作成", "T5", "スキーマ作成"),
+        ("### T001 Create schema", "T001", "Create schema", 1),
+        ("### [T3] Create schema", "T3", "Create schema", 1),
+        ("### TASK-3: Create schema", "TASK-3", "Create schema", 1),
+        ("### Task 7 - Create schema", "T7", "Create schema", 7),
+        ("### 1. Create schema", "T1", "Create schema", 1),
+        ("### Create schema", "T1", "Create schema", 1),
+        ("### Tarea 4: Crear esquema", "T4", "Crear esquema", 4),
+        ("### タスク5\uff1aスキーマ作成", "T5", "スキーマ作成", 5),
     ],
 )
 def test_task_ids_come_from_the_heading_or_its_position(
-    heading: str, task_id: str, title: str
+    heading: str, task_id: str, title: str, number: int
 ) -> None:
+    """ "Task N" in any language is the author's number and stays so; others count in order."""
     (task,) = parse(f"## Tasks\n\n{heading}\nSome detail.\n").tasks
-    assert (task.id, task.title, task.number) == (task_id, title, 1)
+    assert (task.id, task.title, task.number) == (task_id, title, number)
 
 
 def test_an_id_field_wins_over_the_heading() -> None:
