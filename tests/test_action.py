@@ -20,7 +20,7 @@ from referencing.jsonschema import DRAFT202012
 
 from storyplan import markers
 from storyplan.cli import main
-from tests.e2e.stories import diamond, edges, story_text
+from tests.e2e.stories import TaskSpec, diamond, edges, story_text
 from tests.fakes.fake_github import FakeGithub, Issue, assert_spec_clean, github_fake
 
 EVENTS = Path(__file__).parent / "data" / "events"
@@ -408,6 +408,33 @@ def test_a_command_from_an_outsider_gets_one_polite_reply_and_nothing_else(
     assert fake.sub_issues("octo/shop", story.number) == []
     assert fake.issue("octo/shop", story.number).labels == []
     assert run.outputs["action"] == "refused"
+
+
+@pytest.mark.parametrize(
+    "body", ["/\u017ftoryplan apply", "/storyplan\u00a0apply", "/storyplan\u2003apply"]
+)
+def test_a_lookalike_command_from_a_maintainer_is_no_command(
+    fake: FakeGithub, action: Action, capsys: pytest.CaptureFixture[str], body: str
+) -> None:
+    story = fake.add_issue("octo/shop", "Sign in", story_text(diamond(4)))
+    fake.set_role("mona", "maintain")
+    run = action("issue_comment", comment(story, body, "mona"), capsys)
+    assert run.code == 0, run.err
+    assert fake.log == []
+    assert run.outputs["action"] == "ignored"
+
+
+def test_a_dry_run_reply_that_would_carry_the_token_is_not_posted(
+    fake: FakeGithub, action: Action, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = fake.add_issue("octo/shop", "Sign in", story_text([TaskSpec(1, "Rotate tok-write")]))
+    fake.set_role("mona", "write")
+    run = action("issue_comment", comment(story, "/storyplan plan", "mona"), capsys)
+    assert run.code == 4
+    assert "refused to write the reply on octo/shop#" in run.err
+    assert all("tok-write" not in c.body for c in fake.comments_on("octo/shop", story.number))
+    printed = run.out.replace("::add-mask::tok-write", "") + run.err + run.summary
+    assert "tok-write" not in printed  # the runner hides the value only after add-mask
 
 
 def test_a_refused_command_can_be_ignored_silently(

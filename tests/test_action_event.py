@@ -91,6 +91,14 @@ def test_other_issue_actions_are_ignored() -> None:
         ("Please run /storyplan plan", False),
         ("looks good\n/storyplan apply", False),
         ("", False),
+        ("\t/storyplan\tplan \t", "plan"),
+        ("/\u017ftoryplan apply", False),  # LATIN SMALL LETTER LONG S folds to s in Unicode
+        ("/STORYPLAN apply", "apply"),
+        ("/storyplan\u00a0apply", False),  # NO-BREAK SPACE
+        ("/storyplan\u2003apply", False),  # EM SPACE
+        ("\u00a0/storyplan apply", False),
+        ("/storyplanapply", False),
+        ("/storyplan appl\u0131", "appl\u0131"),  # dotless i: no command word, never folded
     ],
 )
 def test_a_command_is_the_first_line_of_a_comment(body: str, word: str | None) -> None:

@@ -31,6 +31,7 @@ from storyplan.cli_options import (
     take_options,
 )
 from storyplan.cli_run import apply_story, prepare_story, serve_module
+from storyplan.redact import redact
 from storyplan.terminal import literal
 
 app = typer.Typer(
@@ -123,7 +124,7 @@ def render(
         emit_json(plan.model_dump_json(indent=2))
         return
     text = Renderer(format, settings(config).templates).plan(plan)
-    sys.stdout.write(literal(text))
+    sys.stdout.write(literal(redact(text)))
 
 
 @app.command(short_help="Check story files; print every problem with its line.")

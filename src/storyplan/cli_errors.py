@@ -12,7 +12,7 @@ import typer
 
 from storyplan.cli_options import OPTIONS, err, take_options
 from storyplan.errors import Interrupted, PlanError, StoryplanError, TrackerError
-from storyplan.redact import redact
+from storyplan.redact import redact, redacted_traceback
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,7 +40,8 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1 if kwargs.get("detailed_exitcode") else code) from None
         except Exception as error:
             if OPTIONS.debug:
-                raise
+                print_traceback(error)
+                raise typer.Exit(70) from None
             # A bug, not bad input: say so briefly; --debug shows the traceback.
             err.print(
                 f"storyplan: internal error: {type(error).__name__}: {redact(str(error))} "
@@ -67,7 +68,11 @@ def report_error(error: StoryplanError) -> int:
         label = "" if isinstance(error, Interrupted) else "error: "
         err.print(f"storyplan: {label}{redact(str(error))}")
     if OPTIONS.debug and error.__traceback__ is not None:
-        import traceback
-
-        err.print("".join(traceback.format_exception(error)).rstrip())
+        print_traceback(error)
     return error.exit_code
+
+
+def print_traceback(error: BaseException) -> None:
+    """The traceback `--debug` shows: redacted, for a library's exception may hold the request
+    headers or a URL with its password."""
+    err.print(redacted_traceback(error).rstrip())

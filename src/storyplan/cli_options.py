@@ -12,11 +12,13 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from storyplan.redact import RedactedStream, redact
 from storyplan.terminal import LiteralConsole
 
-out = LiteralConsole()  # results: tables, summaries
-err = LiteralConsole(stderr=True)  # errors, even under --quiet
-info = LiteralConsole(stderr=True)  # notes and progress, silent under --quiet
+# Every byte the commands print passes `redact`, whatever a table or JSON document holds.
+out = LiteralConsole(file=RedactedStream.of("stdout"))  # results: tables, summaries
+err = LiteralConsole(file=RedactedStream.of("stderr"))  # errors, even under --quiet
+info = LiteralConsole(file=RedactedStream.of("stderr"))  # notes and progress, not under --quiet
 
 
 @dataclass
@@ -38,7 +40,7 @@ def take_options(values: dict[str, Any]) -> None:
 
 def emit_json(text: str) -> None:
     """JSON for scripts, on stdout even under --quiet (it is what was asked for)."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(redact(text) + "\n")
     sys.stdout.flush()
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import string
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -26,12 +28,21 @@ class TaskRenderer(Protocol):
     def task_text(self, plan: Plan, task: Task) -> str: ...
 
 
+TITLE_FIELDS = ("story", "number", "id", "title")
+MAX_WIDTH = 1_000
+
+
 def child_title(task: Task, story: Ref, title_format: str) -> str:
+    values = {"story": story.short, "number": task.number, "id": task.id, "title": task.title}
     try:
-        return title_format.format(
-            story=story.short, number=task.number, id=task.id, title=task.title
-        )
-    except (KeyError, IndexError, ValueError) as err:
+        # Plain names only: `{title.x}` or `{title[0]}` would reach into the values' objects.
+        for _, name, spec, _ in string.Formatter().parse(title_format):
+            if name is not None and name not in TITLE_FIELDS:
+                raise KeyError(name)
+            if spec and ("{" in spec or any(int(n) > MAX_WIDTH for n in re.findall(r"\d+", spec))):
+                raise ValueError(f"'{spec}' is a nested field or wider than {MAX_WIDTH}")
+        return title_format.format(**values)
+    except (KeyError, IndexError, ValueError, TypeError) as err:
         raise ConfigError(
             f"title_format '{title_format}' is not valid ({err}); it may use "
             "{story}, {number}, {id} and {title}"

@@ -4,13 +4,24 @@ built from it. The plan holds everything the implementation-plan template can sh
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Markup = Literal["markdown", "jira"]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """A tracker's JSON may hold a lone surrogate (`"\\ud800"`), which no output can encode:
+    it becomes U+FFFD, the replacement character, as soon as the text enters storyplan."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+Text = Annotated[str, AfterValidator(without_surrogates)]  # text read from a tracker
 
 
 class Model(BaseModel):
@@ -21,13 +32,13 @@ class Story(Model):
     """A story as its tracker holds it."""
 
     ref: str
-    title: str
-    body: str = ""
+    title: Text
+    body: Text = ""
     markup: Markup = "markdown"
     url: str | None = None
-    labels: list[str] = Field(default_factory=list)
-    assignees: list[str] = Field(default_factory=list)
-    author: str | None = None
+    labels: list[Text] = Field(default_factory=list)
+    assignees: list[Text] = Field(default_factory=list)
+    author: Text | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     state: str = "open"

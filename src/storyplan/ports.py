@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyplan.model import Markup, Story, TaskStatus
+from storyplan.model import Markup, Story, TaskStatus, Text
 
 
 class Frozen(BaseModel):
@@ -24,17 +24,17 @@ class Child(Frozen):
 
     key: str
     task_id: str | None  # None: attached as an existing issue, it carries no marker
-    title: str
-    body: str = ""
+    title: Text
+    body: Text = ""
     url: str | None = None
     status: TaskStatus = TaskStatus.OPEN
     obsolete: bool = False
-    labels: tuple[str, ...] = ()
+    labels: tuple[Text, ...] = ()
 
 
 class PlanComment(Frozen):
     key: str
-    body: str
+    body: Text
     url: str | None = None
 
 
@@ -57,10 +57,10 @@ class TrackerState(Frozen):
     extra_plans: tuple[PlanComment, ...] = ()
     children: tuple[Child, ...] = ()
     links: tuple[Link, ...] = ()
-    story_labels: tuple[str, ...] = ()
+    story_labels: tuple[Text, ...] = ()
     # What the person running storyplan should hear about what was read: a storyplan marker
     # in text by an author it does not trust, which it ignored (said once a run).
-    notes: tuple[str, ...] = ()
+    notes: tuple[Text, ...] = ()
 
 
 class Limits(Frozen):

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from storyplan import graph, jiramarkup
 from storyplan.errors import TemplateError
 from storyplan.model import Plan, Task
+from storyplan.sandbox import FolderLoader, LimitError, render_limited, sandbox
 
 Flavour = Literal["markdown", "jira"]
 
@@ -166,7 +166,9 @@ class Renderer:
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
         try:
-            text = self._env.get_template(name).render(context)
+            text = render_limited(self._env.get_template(name), context)
+        except TemplateError:
+            raise
         except jinja2.TemplateNotFound as err:
             raise TemplateError(self._not_found(str(err.name or name))) from None
         except jinja2.TemplateSyntaxError as err:
@@ -177,6 +179,8 @@ class Renderer:
         except Exception as err:  # a render failure must reach the user as one sentence
             where, line = self._frame(err, name)
             at = f" at line {line}" if line else ""
+            if isinstance(err, LimitError):
+                raise TemplateError(f"Template {where} went past a limit{at}: {err}.") from None
             raise TemplateError(
                 f"Template {where} could not be rendered{at}: {_reason(err)}."
             ) from None
@@ -255,10 +259,8 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
     if not template_dir.is_dir():
         raise TemplateError(f"The template folder {template_dir} does not exist.")
     bundled = jinja2.PackageLoader("storyplan.templates", ".")
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), bundled])
-    env = SandboxedEnvironment(loader=loader, **_OPTIONS)
-    env.filters.update(FILTERS)
-    return env
+    loader = jinja2.ChoiceLoader([FolderLoader(template_dir), bundled])
+    return sandbox(loader, FILTERS, **_OPTIONS)
 
 
 # The graph around each task, built once a plan: rendering every task of a plan must not

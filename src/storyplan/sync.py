@@ -18,6 +18,7 @@ from storyplan.execute import execute, fit_capabilities
 from storyplan.ports import Change, CloseStory, LabelStory, Tracker, UpsertPlan
 from storyplan.progress import FINISHED
 from storyplan.reconcile import Reconciled
+from storyplan.redact import redact
 from storyplan.refs import Ref
 from storyplan.service import Prepared, prepare, recorded_shape
 
@@ -104,7 +105,7 @@ def sync_all(
         try:
             result = sync_story(tracker_for(ref), ref, settings, dry_run=dry_run)
         except StoryplanError as error:
-            result = SyncResult(ref.key, "failed", str(error))
+            result = SyncResult(ref.key, "failed", redact(str(error)))
         results.append(result)
         on_result(result)
     return results

@@ -91,6 +91,17 @@ class Fault:
 Handler = Callable[[Request], Response]
 
 
+def echoed(response: Response, request: Request) -> Response:
+    """`response` with the request's headers (credentials included) added to its body."""
+    headers = dict(request.headers)
+    if isinstance(response.body, dict):
+        return Response(
+            response.status, {**response.body, "request_headers": headers}, response.headers
+        )
+    text = (response.raw or b"").decode(errors="replace") + f" request headers: {headers}"
+    return Response(response.status, headers=response.headers, raw=text.encode())
+
+
 class FakeServer:
     """A threaded HTTP server on 127.0.0.1 with a route table and a request log."""
 
@@ -102,6 +113,9 @@ class FakeServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.hooks: list[Callable[[Request, Response], None]] = []
+        # Answer every error with the request's headers in its body, as some proxies and
+        # misconfigured servers do: what a client prints of an error must still be redacted.
+        self.echo_headers = False
         # Seconds each request takes before it is handled, outside the lock: a tracker's
         # round trip, so that concurrent clients overlap as they would against the real one.
         self.latency = 0.0
@@ -227,6 +241,8 @@ class FakeServer:
                     http.connection.shutdown(2)
                 return
             response = Response(status=fault.status, body={"message": "Bad Gateway"})
+        if self.echo_headers and response.status >= 400:
+            response = echoed(response, request)
         payload = response.encoded()
         http.send_response(response.status)
         headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 # A command is the first non-empty line of a comment: `/storyplan plan`, `/storyplan apply`.
-_COMMAND = re.compile(r"^/storyplan(?:\s+(?P<word>\S+))?", re.IGNORECASE)
+# Plain ASCII only: Unicode case folding (U+017F, long s, folds to s) and Unicode spaces
+# (NBSP, EM SPACE) would make lookalikes commands; only ASCII letters fold, spaces separate.
+_COMMAND = re.compile(
+    r"^/storyplan(?:[ \t]+(?P<word>[^ \t]+))?(?:[ \t]|$)", re.IGNORECASE | re.ASCII
+)
+_BLANKS = " \t"
 COMMANDS = ("plan", "apply")
 
 
@@ -76,10 +81,10 @@ def command_word(body: str) -> str | Literal[False] | None:
     """The word after `/storyplan` on the comment's first non-empty line (lower-cased), None
     for a bare `/storyplan`, False when the comment is no command at all."""
     for line in body.splitlines():
-        if line.strip():
-            match = _COMMAND.match(line.strip())
+        if line.strip(_BLANKS):
+            match = _COMMAND.match(line.strip(_BLANKS))
             if match is None:
                 return False
             word = match["word"]
-            return word.lower() if word else None
+            return (word.lower() if word.isascii() else word) if word else None
     return False

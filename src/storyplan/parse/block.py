@@ -215,16 +215,16 @@ def _tasks(value: Any, state: State, line: int, what: str) -> None:
     else:
         state.problem(f"the {what} must list tasks by id (like `T1: {{title: …}}`)", line)
         return
+    resolver = Resolver([d.task.id for d in state.drafts], [d.label for d in state.drafts])
     for key, raw in entries:
         fields = dict(raw) if isinstance(raw, dict) else {"title": raw} if raw else {}
-        ids = [d.task.id for d in state.drafts]
         ref = parse_ref(key)
-        index = Resolver(ids, [d.label for d in state.drafts]).find(ref)
+        index = resolver.find(ref)
         if index is None:
             task_id = ref.text if re.fullmatch(r"T\d+", ref.text) else normalise_id(key)
-            task = Task(id=task_id, number=len(ids) + 1, title="", line=line)
+            task = Task(id=task_id, number=resolver.count + 1, title="", line=line)
             state.drafts.append(Draft(task=task))
-            index = len(ids)
+            index = resolver.add(task_id, None)
         draft = state.drafts[index]
         depends = fields.pop("depends_on", None)
         for fixed in ("id", "number", "line"):

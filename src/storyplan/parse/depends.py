@@ -137,11 +137,7 @@ def phrases_in(text: str) -> tuple[list[Ref], str]:
 
 
 def _unique(refs: Iterable[Ref]) -> list[Ref]:
-    seen: list[Ref] = []
-    for ref in refs:
-        if ref not in seen:
-            seen.append(ref)
-    return seen
+    return list(dict.fromkeys(refs))  # in order, each once, in linear time
 
 
 class Resolver:
@@ -154,34 +150,56 @@ class Resolver:
         labels: Sequence[int | None],
         existing: Sequence[str | None] = (),
     ) -> None:
-        self.ids = list(ids)
-        self.labels = list(labels)
-        self.existing = [_issue_of(e) for e in existing]
+        # Indexes built once (the first task wins), so a long dependency list stays linear.
+        self.count = 0
+        self.by_id: dict[str, int] = {}
+        self.by_label: dict[int | None, int] = {}
+        self.by_digits: dict[int, int] = {}
+        for task_id, label in zip(ids, labels, strict=True):
+            self.add(task_id, label)
+        # Tasks that are existing issues, by how a dependency names them ("#12",
+        # "owner/repo#7"), and by their "#N" alone, with every position that ends so.
+        self.by_issue: dict[str, int] = {}
+        self.by_hash: dict[str, list[int]] = {}
+        for i, issue in enumerate(_issue_of(e) for e in existing):
+            if issue:
+                self.by_issue.setdefault(issue, i)
+                if "#" in issue:
+                    self.by_hash.setdefault("#" + issue.rpartition("#")[2], []).append(i)
+
+    def add(self, task_id: str, label: int | None) -> int:
+        """Index one more task (the next position); its position."""
+        i, self.count = self.count, self.count + 1
+        self.by_id.setdefault(task_id.upper(), i)
+        self.by_label.setdefault(label, i)
+        digits = re.fullmatch(r"T-?0*(\d{1,9})", task_id.upper())
+        if digits:
+            self.by_digits.setdefault(int(digits.group(1)), i)
+        return i
 
     def find(self, ref: Ref) -> int | None:
-        if ref.issue and ref.issue in self.existing:  # "blocked by #12" where #12 is a task
-            return self.existing.index(ref.issue)
-        if ref.issue.startswith("#"):  # "#14" for the task ".../issues/14" of some repository
-            same = [i for i, e in enumerate(self.existing) if e.endswith(ref.issue)]
+        if ref.issue in self.by_issue:  # "blocked by #12" where #12 is a task
+            return self.by_issue[ref.issue]
+        if ref.issue.startswith("#") and "#" not in ref.issue[1:]:
+            # "#14" for the task ".../issues/14" of some repository, when only one is
+            same = self.by_hash.get(ref.issue, [])
             if len(same) == 1:
                 return same[0]
-        upper = [i.upper() for i in self.ids]
-        if ref.text.upper() in upper and not ref.by_number:
-            return upper.index(ref.text.upper())
+        exact = self.by_id.get(ref.text.upper())
+        if exact is not None and not ref.by_number:
+            return exact
         if ref.number is None:
             return None
         if ref.by_number:
-            if ref.number in self.labels:
-                return self.labels.index(ref.number)
-            if ref.text.upper() in upper:
-                return upper.index(ref.text.upper())
-            if 1 <= ref.number <= len(self.ids):
+            if ref.number in self.by_label:
+                return self.by_label[ref.number]
+            if exact is not None:
+                return exact
+            if 1 <= ref.number <= self.count:
                 return ref.number - 1
             return None
-        for i, task_id in enumerate(upper):
-            digits = re.fullmatch(r"T-?0*(\d{1,9})", task_id)
-            if digits and re.fullmatch(r"T-?\d+", ref.text) and int(digits.group(1)) == ref.number:
-                return i
+        if re.fullmatch(r"T-?\d+", ref.text):
+            return self.by_digits.get(ref.number)
         return None
 
 

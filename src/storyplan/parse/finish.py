@@ -25,7 +25,7 @@ def number_tasks(state: State) -> None:
         task.ac_refs = list(dict.fromkeys([*task.ac_refs, *found]))
         for line in task.description.split("\n"):
             if PHRASE.match(line.strip()):  # "Blocked by T003." on a line of its own
-                draft.refs.extend(r for r in phrases_in(line)[0] if r not in draft.refs)
+                draft.refs = list(dict.fromkeys([*draft.refs, *phrases_in(line)[0]]))
         if not task.id and draft.label is not None:
             task.id = f"T{draft.label}"
         if task.id:
@@ -54,18 +54,18 @@ def resolve_dependencies(state: State) -> None:
         ids, [d.label for d in state.drafts], [d.task.existing for d in state.drafts]
     )
     for draft in state.drafts:
-        found: list[str] = []
+        found: dict[str, None] = {}  # in order, each once
+        waits: list[str] = []  # joined once: many outside issues stay linear
         for ref in draft.refs:
             index = resolver.find(ref)
             if index is None and ref.issue and ref.number is None:
                 # "blocked by octo/api#7": an issue outside the plan, not a task to link
-                waits = f"Waits for {ref.issue}."
-                draft.task.notes = "\n\n".join(p for p in (draft.task.notes, waits) if p)
+                waits.append(f"Waits for {ref.issue}.")
                 continue
-            target = ids[index] if index is not None else ref.text
-            if target not in found:
-                found.append(target)
-        draft.task.depends_on = found
+            found.setdefault(ids[index] if index is not None else ref.text)
+        draft.task.depends_on = list(found)
+        if waits:
+            draft.task.notes = "\n\n".join(p for p in (draft.task.notes, *waits) if p)
     link_statements(state, resolver.find)
 
 

@@ -5,10 +5,14 @@ original ones so that problems and task lines still point into the text a person
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from difflib import SequenceMatcher
 
+from storyplan.budget import OutOfTime, time_budget
 from storyplan.errors import PlanError, Problem
+
+CONVERT_SECONDS = 30.0  # CPU seconds: 32 KB, the most Jira allows, converts in about 12 s
 
 # Jira has no checkboxes; teams tick list items with the (/) and (x) icons, and storyplan's
 # own Jira plans show (/) and ☐: these become Markdown task-list boxes here.
@@ -21,14 +25,24 @@ def to_markdown(text: str, source: str) -> tuple[str, Callable[[int], int]]:
         # jira2markdown (with pyparsing) costs ~50 ms to import: only Jira stories pay it.
         from jira2markdown import convert
 
-        converted = convert(text)
+        # Its grammar backtracks: some shapes (thousands of `[`) take minutes. A story past
+        # the budget is unreadable, and a run over many stories goes on with the next. The
+        # line map (difflib, quadratic on many blank lines) is part of the same budget.
+        with time_budget(CONVERT_SECONDS):
+            converted = _ICON_BOX.sub(
+                lambda m: m.group(1) + ("[x]" if m.group(2) == "(/)" else "[ ]"), convert(text)
+            )
+            to_original = line_map(text.split("\n"), converted.split("\n"))
+    except OutOfTime:
+        message = (
+            f"the Jira markup could not be read within {CONVERT_SECONDS:g} s "
+            "(deeply nested or unbalanced markup); simplify or shorten it"
+        )
+        raise PlanError([Problem(message, 0, source)]) from None
     except Exception as exc:  # a third-party parser failing on odd input is the story's problem
         message = f"the Jira markup could not be converted to Markdown ({type(exc).__name__})"
         raise PlanError([Problem(message, 0, source)]) from exc
-    converted = _ICON_BOX.sub(
-        lambda m: m.group(1) + ("[x]" if m.group(2) == "(/)" else "[ ]"), converted
-    )
-    return converted, line_map(text.split("\n"), converted.split("\n"))
+    return converted, to_original
 
 
 def _key(line: str) -> str:
@@ -49,6 +63,7 @@ def line_map(original: list[str], converted: list[str]) -> Callable[[int], int]:
     for block in matcher.get_matching_blocks():
         anchors.extend((block.a + k, block.b + k) for k in range(block.size))
     exact = dict(anchors)
+    starts = [a for a, _ in anchors]  # ascending: matching blocks come in order
 
     def to_original(line: int) -> int:
         if line <= 0:
@@ -56,8 +71,8 @@ def line_map(original: list[str], converted: list[str]) -> Callable[[int], int]:
         index = line - 1
         if index in exact:
             return exact[index] + 1
-        before = [(a, b) for a, b in anchors if a < index]
-        mapped = before[-1][1] + (index - before[-1][0]) if before else index
+        above = bisect_left(starts, index)  # the anchors before `index`, found in log time
+        mapped = anchors[above - 1][1] + (index - starts[above - 1]) if above else index
         return max(1, min(mapped + 1, len(original)))
 
     return to_original

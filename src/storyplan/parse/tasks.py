@@ -274,7 +274,7 @@ def _add_steps(draft: Draft, items: list[Item]) -> None:
         text = " ".join(item.text.split())
         refs, rest = phrases_in(text)
         if refs and not rest:
-            draft.refs.extend(r for r in refs if r not in draft.refs)
+            draft.refs = list(dict.fromkeys([*draft.refs, *refs]))
         elif text:
             draft.task.steps.append(text)
         _add_steps(draft, item.children)
@@ -310,7 +310,7 @@ def _set(draft: Draft, key: str, value: str, items: list[Item]) -> None:
         getattr(task, key).extend(found + [p for t in texts for p in split_list(t, keep_code=True)])
     elif key == "depends_on":
         refs = [r for t in (value, *texts) for r in refs_in(t)]
-        draft.refs.extend(r for r in refs if r not in draft.refs)
+        draft.refs = list(dict.fromkeys([*draft.refs, *refs]))
         if not refs and normalise(joined) not in _NONE:  # "the auth service": not a task
             task.notes = "\n\n".join(p for p in (task.notes, f"Depends on: {joined}") if p)
     elif key == "steps":

@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-MD = MarkdownIt("commonmark").enable("table")
+# Blocks only: the parser reads a block's source text, never its inline tokens, and inline
+# parsing costs most of the time on bracket-heavy text. Heading titles, the one place inline
+# markup matters (link text, emphasis), are parsed inline on their own, line by line.
+MD = MarkdownIt("commonmark").enable("table").disable("inline")
+INLINE = MarkdownIt("commonmark")
 
 
 @dataclass
@@ -72,7 +76,10 @@ def fence_name(info: str) -> str:
 def plain(inline: Token) -> str:
     """A heading's text without markup: emphasis, links and code reduced to their words."""
     parts: list[str] = []
-    for child in inline.children or []:
+    children = [
+        child for token in INLINE.parseInline(inline.content) for child in token.children or []
+    ]
+    for child in children:
         if child.type in {"text", "code_inline"}:
             parts.append(child.content)
         elif child.type in {"softbreak", "hardbreak"}:
