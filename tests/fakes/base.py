@@ -102,6 +102,14 @@ def echoed(response: Response, request: Request) -> Response:
     return Response(response.status, headers=response.headers, raw=text.encode())
 
 
+@dataclass
+class _Gate:
+    method: str
+    path_regex: str
+    barrier: threading.Barrier
+    left: int  # requests still to be held
+
+
 class FakeServer:
     """A threaded HTTP server on 127.0.0.1 with a route table and a request log."""
 
@@ -110,6 +118,7 @@ class FakeServer:
         self.log: list[Logged] = []
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
+        self._gates: list[_Gate] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.hooks: list[Callable[[Request, Response], None]] = []
@@ -198,7 +207,31 @@ class FakeServer:
                 return fault
         return None
 
+    def hold(self, method: str, path_regex: str, parties: int, timeout: float = 20.0) -> None:
+        """The next `parties` requests matching `method` and (searched) `path_regex` wait for
+        each other and then go on together: runs started at once reach that request having
+        all read the same state, as racing runs do at their worst."""
+        with self.lock:
+            barrier = threading.Barrier(parties, timeout=timeout)
+            self._gates.append(_Gate(method, path_regex, barrier, parties))
+
+    def _wait_at_gate(self, http: BaseHTTPRequestHandler) -> None:
+        path = http.path.split("?", 1)[0]
+        gate = None
+        with self.lock:
+            for candidate in self._gates:
+                if candidate.method == http.command and re.search(candidate.path_regex, path):
+                    candidate.left -= 1
+                    if candidate.left <= 0:
+                        self._gates.remove(candidate)
+                    gate = candidate
+                    break
+        if gate is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                gate.barrier.wait()  # outside the lock, so the others can arrive
+
     def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
+        self._wait_at_gate(http)
         parts = urlsplit(http.path)
         length = int(http.headers.get("Content-Length") or 0)
         body = http.rfile.read(length) if length else b""

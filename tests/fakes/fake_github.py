@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from socketserver import StreamRequestHandler
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote, urlencode
@@ -141,14 +140,6 @@ class Comment:
 
 
 @dataclass
-class _Gate:
-    method: str
-    path_regex: str
-    barrier: threading.Barrier
-    left: int  # requests still to be held
-
-
-@dataclass
 class _Secondary:
     times: int
     retry_after: int | None
@@ -222,7 +213,6 @@ class FakeGithub(FakeServer):
         self.installation_token_seconds = 3600
         # Messages the next creates are refused with, as GitHub's 422 `Validation Failed`.
         self.refuse_creates: list[str] = []
-        self._gates: list[_Gate] = []
         if self.spec is not None:
             self.hooks.append(self._check_spec)
         self.user(login)
@@ -383,30 +373,6 @@ class FakeGithub(FakeServer):
         assert role in ROLES, role
         self.user(login)
         self.roles[(repo.lower(), login.lower())] = role
-
-    def hold(self, method: str, path_regex: str, parties: int, timeout: float = 20.0) -> None:
-        """The next `parties` requests matching `method` and (searched) `path_regex` wait for
-        each other and then go on together: runs started at once reach that request having
-        all read the same state, as racing runs do at their worst."""
-        barrier = threading.Barrier(parties, timeout=timeout)
-        with self.lock:
-            self._gates.append(_Gate(method, path_regex, barrier, parties))
-
-    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
-        path = http.path.split("?", 1)[0]
-        gate = None
-        with self.lock:
-            for candidate in self._gates:
-                if candidate.method == http.command and re.search(candidate.path_regex, path):
-                    candidate.left -= 1
-                    if candidate.left <= 0:
-                        self._gates.remove(candidate)
-                    gate = candidate
-                    break
-        if gate is not None:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                gate.barrier.wait()  # outside the lock, so the others can arrive
-        super()._dispatch(http)
 
     def count(self, method: str | None = None, path_regex: str | None = None) -> int:
         """Requests in the log matching `method` and (searched) `path_regex`."""

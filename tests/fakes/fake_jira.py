@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import dataclasses
 import hashlib
 import html
 import json
 import re
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,8 +26,6 @@ from typing import TYPE_CHECKING, Any
 from tests.fakes.base import WRITE_METHODS, FakeServer, Fault, Logged, Request, Response
 
 if TYPE_CHECKING:
-    from http.server import BaseHTTPRequestHandler
-
     from jira import JIRA
 
     from tests.fakes.jira_spec import SpecChecker
@@ -203,14 +199,6 @@ class JiraIssue:
     resolution_date: str | None = None
     comments: list[JiraComment] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _Gate:
-    method: str
-    path_regex: str
-    barrier: threading.Barrier
-    left: int
 
 
 @dataclass
@@ -737,7 +725,6 @@ class FakeJira(FakeServer):
         self._route_pattern: str | None = None
         self._patterns: dict[str, str] = {}  # route regex -> the pattern it was made from
         self._clients: list[JIRA] = []
-        self._gates: list[_Gate] = []
 
         self.user = self.add_user("alice", display_name="Alice Admin")
         self.reader = self.add_user("rita", display_name="Rita Reader", write=False)
@@ -1002,30 +989,6 @@ class FakeJira(FakeServer):
         self._move(issue, self._status_named(status))
 
     # -- switches -------------------------------------------------------------------------
-    def hold(self, method: str, path_regex: str, parties: int, timeout: float = 20.0) -> None:
-        """The next `parties` requests matching `method` and (searched) `path_regex` wait for
-        each other and then go on together: runs started at once reach that request having
-        all read the same state, as racing runs do at their worst."""
-        with self.lock:
-            barrier = threading.Barrier(parties, timeout=timeout)
-            self._gates.append(_Gate(method, path_regex, barrier, parties))
-
-    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
-        path = http.path.split("?", 1)[0]
-        gate = None
-        with self.lock:
-            for candidate in self._gates:
-                if candidate.method == http.command and re.search(candidate.path_regex, path):
-                    candidate.left -= 1
-                    if candidate.left <= 0:
-                        self._gates.remove(candidate)
-                    gate = candidate
-                    break
-        if gate is not None:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                gate.barrier.wait()  # outside the lock, so the others can arrive
-        super()._dispatch(http)
-
     def rate_limit(
         self,
         retry_after: int = 1,
