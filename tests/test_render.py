@@ -141,7 +141,7 @@ def test_an_empty_task_body_is_only_its_link_to_the_story() -> None:
     plan = plans.small_plan()
     text = Renderer().task(plan, plan.tasks[1])
     assert text.startswith("Task 2 in the implementation plan for [octo/shop#7](")
-    assert [title for _, title in headings(text, "markdown")] == ["Technical Details"]
+    assert [title for _, title in headings(text, "markdown")] == []
 
 
 def checkbox_lines(text: str) -> list[str]:
@@ -182,7 +182,7 @@ def test_plan_names_each_task_with_its_sub_issue() -> None:
 def test_task_body_depends_on_the_task_alone_not_on_its_neighbours_titles() -> None:
     plan = plans.full_plan()
     text = Renderer("jira").task(plan, plan.tasks[1], plans.full_children())
-    assert "* *Dependencies*: Task 1\n" in text
+    assert "Dependencies" not in text  # the tracker's own links show them
     assert text.startswith("Task 2 in the implementation plan for [octo/shop#42|")
     renamed = plan.model_copy(deep=True)
     renamed.tasks[0].title = "Another title"

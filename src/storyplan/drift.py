@@ -49,10 +49,12 @@ def describe_drift(
     # A sub-issue made again is linked again: its links are no news of their own.
     created = {c.task_id for c in changes if isinstance(c, CreateChild | AttachChild)}
     parts: list[str] = []
+    unnamed = False  # link changes sync could not name, since it did not read the links
     for change in sorted(changes, key=_weight):
         if isinstance(change, AddLink | RemoveLink) and (
             not links_read or {change.blocker_task, change.blocked_task} & created
         ):
+            unnamed = unnamed or not links_read
             continue
         if isinstance(change, CreateChild):
             old = _old_key(previous.body, number[change.task_id]) if previous else None
@@ -73,6 +75,8 @@ def describe_drift(
             )
         elif isinstance(change, MarkObsolete | CloseChild):
             parts.append(f"{change.task_id} is no longer in the story ({change.key})")
+    if not parts and unnamed:
+        return "the tasks' dependencies changed since the last apply"
     if not parts:
         return "the plan differs from the last apply"
     if len(parts) > MOST:

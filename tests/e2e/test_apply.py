@@ -156,3 +156,18 @@ def test_an_unchanged_story_planned_a_year_later_writes_nothing(
     assert run_cli("plan", harness.ref) == 0
     assert applied(harness, tasks) == 0
     assert "2026-12-01" in harness.plan_bodies()[0]
+
+
+def test_dropping_one_dependency_is_one_unlink_and_the_plan(harness: Harness) -> None:
+    tasks = diamond(8)
+    applied(harness, tasks)
+    before = harness.children()
+    tasks[3] = TaskSpec(4, "Sign-in endpoint", [2])
+    # GitLab Free keeps a dependency as a "Blocked by" line in the body: the one exception.
+    line = harness.name == "gitlab-free"
+    assert applied(harness, tasks) == (3 if line else 2)
+    after = harness.children()
+    assert {k: v for k, v in after.items() if not line or k != "T4"} == {
+        k: v for k, v in before.items() if not line or k != "T4"
+    }
+    assert harness.links() == edges(tasks)
