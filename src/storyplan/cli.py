@@ -30,7 +30,8 @@ from storyplan.cli_options import (
     settings,
     take_options,
 )
-from storyplan.cli_run import apply_story, prepare_story, serve_module
+from storyplan.cli_run import apply_story, prepare_story
+from storyplan.cli_service import serve, worker
 from storyplan.redact import redact
 from storyplan.terminal import literal
 
@@ -325,46 +326,8 @@ def action(
         raise typer.Exit(code)
 
 
-@app.command(short_help="Receive tracker webhooks; plan and sync from a job queue.")
-@handles_errors
-def serve(
-    config: ConfigOption = None,
-    workers: Annotated[bool, typer.Option(help="Also run workers in this process.")] = True,
-    debug: DebugOption = False,
-    quiet: QuietOption = False,
-) -> None:
-    """Receive GitHub, GitLab and Jira webhooks and plan and sync stories from a job queue.
-
-    Needs PostgreSQL (DATABASE_URL); see README "Webhook service".
-
-    Examples:
-
-    \b
-      storyplan serve
-      storyplan serve --no-workers
-    """
-    serve_module().run_serve(settings(config), workers=workers)
-
-
-@app.command(short_help="Work the queue that serve fills.")
-@handles_errors
-def worker(
-    config: ConfigOption = None,
-    concurrency: Annotated[
-        int | None, typer.Option(metavar="N", help="Jobs run at once.", min=1)
-    ] = None,
-    debug: DebugOption = False,
-    quiet: QuietOption = False,
-) -> None:
-    """Work the queue that `storyplan serve` fills; run as many as you need, anywhere.
-
-    Examples:
-
-    \b
-      storyplan worker
-      storyplan worker --concurrency 4
-    """
-    serve_module().run_worker(settings(config), concurrency=concurrency)
+app.command(short_help="Receive tracker webhooks; plan and sync from a job queue.")(serve)
+app.command(short_help="Work the queue that serve fills.")(worker)
 
 
 @app.command(short_help="Plan the bundled example story with the files tracker.")
