@@ -7,6 +7,7 @@ many reads and writes the run cost.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -91,6 +92,23 @@ class Progressing(Harness, Protocol):
 
     def close_child(self, task_id: str) -> None: ...
     def tick_in_child(self, task_id: str, text: str) -> None: ...
+
+
+@contextmanager
+def environment(values: dict[str, str], clear: tuple[str, ...] = ()) -> Iterator[None]:
+    """`values` set and `clear` unset in the environment for a run, put back afterwards."""
+    saved = {name: os.environ.get(name) for name in (*clear, *values)}
+    for name in clear:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_cli(*args: str) -> int:

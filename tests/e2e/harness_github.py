@@ -3,12 +3,11 @@ with the transport's faults played by the fake (`Fault`, its tokens and its rate
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from storyplan import markers
-from tests.e2e.harness import Held
+from tests.e2e.harness import Held, environment
 
 ENV = {
     "GITHUB_TOKEN": "tok-write",
@@ -166,15 +165,6 @@ def github_harness() -> Iterator[GithubHarness]:
     from tests.fakes.fake_github import assert_spec_clean, github_fake
 
     with github_fake() as fake:
-        env = {**ENV, "STORYPLAN_GITHUB__BASE_URL": fake.url}
-        saved = {name: os.environ.get(name) for name in env}
-        os.environ.update(env)
-        try:
+        with environment({**ENV, "STORYPLAN_GITHUB__BASE_URL": fake.url}):
             yield GithubHarness(fake)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
         assert_spec_clean(fake)

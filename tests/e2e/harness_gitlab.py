@@ -8,14 +8,13 @@ on its own terms rather than through the adapter's parser.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from storyplan import markers
-from tests.e2e.harness import Held
+from tests.e2e.harness import Held, environment
 from tests.fakes.base import Fault, Logged
 from tests.fakes.fake_gitlab import FakeGitlab, Issue, is_write
 
@@ -201,18 +200,8 @@ def gitlab_environment(fake: FakeGitlab, **settings: str) -> Iterator[None]:
         "STORYPLAN_GITLAB__BASE_URL": fake.url,
         **{f"STORYPLAN_GITLAB__{name.upper()}": value for name, value in settings.items()},
     }
-    saved = {name: os.environ.get(name) for name in (*ENV, *values)}
-    for name in ENV:
-        os.environ.pop(name, None)
-    os.environ.update(values)
-    try:
+    with environment(values, clear=tuple(ENV)):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager

@@ -10,13 +10,12 @@ scenario edits a body. That is the only translation; everything else is what the
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from storyplan import markers
-from tests.e2e.harness import Held
+from tests.e2e.harness import Held, environment
 from tests.fakes.base import Fault
 from tests.fakes.fake_jira import FakeJira, JiraIssue
 
@@ -198,22 +197,15 @@ class JiraHarness:
 @contextmanager
 def jira_environment(fake: FakeJira) -> Iterator[None]:
     """JIRA_* variables for `fake.user` in the fake's mode, restored afterwards."""
-    saved = {name: os.environ.pop(name, None) for name in (*ENV, "STORYPLAN_JIRA__RETRIES")}
-    os.environ["JIRA_URL"] = fake.base_url
+    values = {"JIRA_URL": fake.base_url}
     if fake.mode == "cloud":
-        os.environ["JIRA_EMAIL"] = fake.user.email
-        os.environ["JIRA_API_TOKEN"] = fake.user.token
+        values |= {"JIRA_EMAIL": fake.user.email, "JIRA_API_TOKEN": fake.user.token}
     else:
-        os.environ["JIRA_PAT"] = fake.user.token
+        values["JIRA_PAT"] = fake.user.token
     # Enough for a read to survive two failures; only a failed read waits (0 s, then 1 s).
-    os.environ["STORYPLAN_JIRA__RETRIES"] = "2"
-    try:
+    values["STORYPLAN_JIRA__RETRIES"] = "2"
+    with environment(values, clear=tuple(ENV)):
         yield
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name, None)
-            if value is not None:
-                os.environ[name] = value
 
 
 @contextmanager
