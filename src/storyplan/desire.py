@@ -14,6 +14,7 @@ from typing import Protocol
 from storyplan import markers
 from storyplan.errors import ConfigError
 from storyplan.graph import topological_order
+from storyplan.identity import plan_attrs, task_attrs
 from storyplan.model import Markup, Plan, Task
 from storyplan.ports import Child
 from storyplan.reconcile import Desired, DesiredChild
@@ -82,7 +83,9 @@ def desire(
                 task_id=task.id,
                 title=child_title(task, story, title_format),
                 content=renderer.task_text(plan, task),
-                header=markers.identity("task", markup, story=story.identity, id=task.id),
+                header=markers.identity(
+                    "task", markup, story=story.identity, id=task.id, **task_attrs(task)
+                ),
                 depends_on=tuple(task.depends_on),
                 labels=task_labels,
                 existing=existing,
@@ -100,6 +103,7 @@ def desire(
             markup,
             story=story.identity,
             shape=shape,
+            **plan_attrs(plan),
             **({"date": plan.overview.plan_date.isoformat()} if plan.overview.plan_date else {}),
         ),
         shape=shape,

@@ -64,12 +64,15 @@ def flavour(markup: Markup) -> Flavour:
 def identity(kind: str, markup: Markup = "markdown", **attrs: str) -> str:
     """The identity line: `<!-- storyplan:task story="octo/shop#42" id="T2" -->`.
 
-    In Jira only the plan's anchor carries attributes (`{anchor:storyplan-plan date=…}`):
-    a sub-task's identity is its entity property, and its anchor stays as it always was.
+    In Jira a sub-task's identity is its entity property: its anchor carries only the text
+    key of a task known by its text (`{anchor:storyplan-task text=…}`), which the core reads
+    back itself; the plan's anchor carries all its attributes (`{anchor:storyplan-plan date=…}`).
     """
     if markup == "jira":
         text = "".join(
-            f" {name}={value}" for name, value in sorted(attrs.items()) if kind == "plan"
+            f" {name}={value}"
+            for name, value in sorted(attrs.items())
+            if kind == "plan" or name == "text"
         )
     else:
         text = " ".join(f'{name}="{value}"' for name, value in sorted(attrs.items()))

@@ -115,6 +115,9 @@ class Task(Model):
     status: TaskStatus | None = None  # as its sub-issue says, once there is one
     blocked_by: list[str] = Field(default_factory=list)  # open dependencies, by task id
     line: int = 0
+    # Written without an id or a number (a checklist item, a bare heading): known by its text,
+    # so its id is the one its sub-issue carries (storyplan.identity), not its position.
+    by_text: bool = Field(default=False, exclude=True)
 
 
 class Overview(Model):

@@ -16,6 +16,7 @@ from storyplan.desire import DEFAULT_TITLE, desire
 from storyplan.errors import ConfigError, PlanError, Problem
 from storyplan.execute import Report, check_limits, execute, placeholder_keys
 from storyplan.graph import validate_graph
+from storyplan.identity import settle_ids
 from storyplan.model import Markup, Plan, Story, Task
 from storyplan.parse.stories import select_story
 from storyplan.parse.story import empty_message, parse_story
@@ -37,9 +38,14 @@ def today_or_epoch() -> date:
 def build_plan(story: Story, settings: Settings, today: date | None = None) -> Plan:
     """Story text to a complete, checked plan; raises PlanError with every problem, and when
     the story has no task unless `settings.allow_empty`."""
+    return complete_plan(parse_plan(story, settings, today))
+
+
+def parse_plan(story: Story, settings: Settings, today: date | None = None) -> Plan:
+    """Story text to a checked plan, before the checklists the template always shows are
+    filled in (they name tasks by number, which the tracker's state may still settle)."""
     plan = parse_story(story, synonyms=settings.synonyms, today=today or today_or_epoch())
     refuse_empty(plan, settings)
-    plan = complete_plan(plan)
     validate_graph(plan)
     return plan
 
@@ -152,9 +158,10 @@ def prepare(
     which story of a file holding several."""
     story = select_story(tracker.fetch_story(ref.key), part)
     ref = canonical_ref(ref, story)
-    plan = build_plan(story, settings, today)
+    plan = parse_plan(story, settings, today)
     state = tracker.read_state(story, with_links=not trust_shape)
-    plan = with_recorded_date(plan, state.plan, tracker.markup)
+    plan, guesses = settle_ids(plan, state, tracker.markup)
+    plan = with_recorded_date(complete_plan(plan), state.plan, tracker.markup)
     renderer = TrackerRenderer(tracker.markup, settings)
     desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=False)
     if trust_shape:
@@ -170,7 +177,7 @@ def prepare(
             desired = _desire(plan, ref, tracker, settings, renderer, prune=prune, compact=True)
             reconciled = reconcile(desired, state)
     check_limits(tracker.limits, state, desired, reconciled, story)
-    notes = disagreements(plan, reconciled.matched)
+    notes = [*guesses, *disagreements(plan, reconciled.matched)]
     return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact, notes)
 
 

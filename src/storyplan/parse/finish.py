@@ -1,5 +1,6 @@
 """Turn drafted tasks into final ones once all are known: order and numbers, ids (explicit ids
-win, then "Task N", then position), duplicate ids, dependencies and acceptance-criteria links.
+win, then "Task N", then position for a task known by its text), duplicate ids, dependencies
+and acceptance-criteria links.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def number_tasks(state: State) -> None:
     taken = set(written)
     for position, draft in enumerate(state.drafts, start=1):
         if not draft.task.id:
+            # Known by its text: this id and number hold until the tracker is read, where the
+            # task takes the id of the sub-issue that carries its text (storyplan.identity).
+            draft.task.by_text = True
             number = position
             while f"T{number}" in taken:  # an inferred id never takes one the story wrote
                 number += 1
