@@ -108,8 +108,8 @@ def compose(
     """Put `content` in storyplan's part of `existing`, keeping everything else as it was.
 
     Boxes a person ticked in the old managed part (or in `others`, copies of it that are
-    about to be removed) stay ticked when the same item is still there. In Markdown
-    storyplan also records which boxes it ticked itself (from the sub-issues' states), so a
+    about to be removed) stay ticked when the same item is still there. storyplan also
+    records which boxes it ticked itself (from the sub-issues' states), so a
     box it ticked is unticked again when, say, a sub-issue is reopened, while a person's
     tick is kept.
     """
@@ -119,9 +119,9 @@ def compose(
     own = _ticked_keys(content, markup)
     for before in (old, *(managed(other, markup) for other in others)):
         if before is not None:  # `others`: copies about to go, whose ticks live on here
-            content = carry_ticks(before, content, markup, skip=_recorded(before))
-    if markup == "markdown" and own:
-        content = content.rstrip("\n") + "\n" + _record(own)
+            content = carry_ticks(before, content, markup, skip=_recorded(before, markup))
+    if own:
+        content = content.rstrip("\n") + "\n" + _record(own, markup)
     block = f"{fl.begin}\n{content.strip(chr(10))}\n{fl.end}"
     if existing is None or old is None:
         parts = [header, block]
@@ -144,7 +144,19 @@ def _with_header(prefix: str, header: str, fl: Flavour) -> str:
     return prefix
 
 
-_RECORD = re.compile(r"<!-- storyplan:ticked (?P<digests>[0-9a-f ]*) -->")
+# The hidden line that says which boxes storyplan ticked (digests, not text): a comment in
+# Markdown, an anchor (which Jira does not show) in Jira wiki.
+_RECORDS = {
+    "markdown": (
+        "<!-- storyplan:ticked {} -->",
+        r"<!-- storyplan:ticked (?P<digests>[0-9a-f ]*) -->",
+    ),
+    "jira": (
+        "{{anchor:storyplan-ticked {}}}",
+        r"\{anchor:storyplan-ticked (?P<digests>[0-9a-f ]*)\}",
+    ),
+}
+_RECORD = {markup: re.compile(pattern) for markup, (_, pattern) in _RECORDS.items()}
 
 
 def _digest(key: str) -> str:
@@ -155,13 +167,12 @@ def _ticked_keys(text: str, markup: Markup) -> set[str]:
     return {key for key, _, done in keyed_boxes(text, markup) if done}
 
 
-def _record(keys: set[str]) -> str:
-    """The hidden line that says which boxes storyplan ticked (digests, not text)."""
-    return f"<!-- storyplan:ticked {' '.join(sorted(_digest(k) for k in keys))} -->"
+def _record(keys: set[str], markup: Markup) -> str:
+    return _RECORDS[markup][0].format(" ".join(sorted(_digest(k) for k in keys)))
 
 
-def _recorded(text: str) -> set[str]:
-    match = _RECORD.search(text)
+def _recorded(text: str, markup: Markup) -> set[str]:
+    match = _RECORD[markup].search(text)
     return set(match["digests"].split()) if match else set()
 
 

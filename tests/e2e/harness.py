@@ -34,7 +34,17 @@ class Harness(Protocol):
     ref: str
 
     def write_story(self, text: str) -> None: ...
+    def rename_story(self, title: str) -> None: ...
+    def spellings(self) -> list[str]:
+        """Other ways to name the story that the tracker takes for the same one."""
+        ...
+
     def children(self) -> dict[str, Held]: ...
+    def made(self) -> dict[str, list[Held]]:
+        """Every issue made for the story's tasks, attached or not, by task id, oldest first."""
+        ...
+
+    def reopen_child(self, task_id: str) -> None: ...
     def links(self) -> set[tuple[str, str]]: ...
     def plan_bodies(self) -> list[str]: ...
     def set_plan_body(self, body: str) -> None: ...
@@ -86,6 +96,16 @@ class Remote(Harness, Protocol):
         """Write requests the server received since `mark`, refused ones included."""
         ...
 
+    def lose_create_and_look_up(self) -> None:
+        """The next create of a child is made but its answer lost, and the look-up for what
+        it made fails too (until `clear_faults`)."""
+        ...
+
+    def bury(self, count: int) -> None:
+        """Make `count` issues that put what the last run made past the first page of what the
+        next run reads or looks up (other stories' tasks, newer; or the story's own)."""
+        ...
+
 
 class Progressing(Harness, Protocol):
     """A harness that can also play a developer: close a sub-issue, tick a box in it."""
@@ -115,6 +135,45 @@ def run_cli(*args: str) -> int:
     return main(list(args))
 
 
+def race(*runs: tuple[str, ...]) -> list[int]:
+    """Run the CLI once per `runs` entry at the same time, each having read the tracker's
+    state before any of them writes: a barrier at the Tracker port's first `apply` (so the
+    race holds whatever requests an adapter makes). The exit codes, in no set order."""
+    import threading
+
+    import storyplan.compose as compose
+
+    barrier = threading.Barrier(len(runs), timeout=120)
+    made = compose.make_tracker
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        tracker = made(*args, **kwargs)
+        apply, waited = tracker.apply, []
+
+        def apply_together(*a: Any, **k: Any) -> Any:
+            if not waited:
+                waited.append(True)
+                barrier.wait()
+            return apply(*a, **k)
+
+        tracker.apply = apply_together
+        return tracker
+
+    codes: list[int] = []
+    compose.make_tracker = racing  # type: ignore[assignment]
+    try:
+        threads = [
+            threading.Thread(target=lambda a=args: codes.append(main(list(a)))) for args in runs
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(180)
+    finally:
+        compose.make_tracker = made  # type: ignore[assignment]
+    return codes
+
+
 class FilesHarness:
     name = "files"
 
@@ -122,11 +181,28 @@ class FilesHarness:
         self.root = root
         self.path = root / "login.md"
         self.ref = str(self.path)
+        self.title = "Sign in with email"
+        self._text = ""
         self._snapshot: dict[Path, tuple[int, str]] = {}
         self._fail_after: int | None = None
 
     def write_story(self, text: str) -> None:
-        self.path.write_text("# Sign in with email\n\n" + text, encoding="utf-8")
+        self._text = text
+        self.path.write_text(f"# {self.title}\n\n" + text, encoding="utf-8")
+
+    def rename_story(self, title: str) -> None:
+        self.title = title
+        self.write_story(self._text)
+
+    def spellings(self) -> list[str]:
+        """Relative to the story's folder (the test runs there): `./login.md`, `login.md`."""
+        return ["./login.md", "login.md", f"../{self.root.name}/login.md", f"{self.root}//login.md"]
+
+    def made(self) -> dict[str, list[Held]]:
+        return {task_id: [held] for task_id, held in self.children().items()}
+
+    def reopen_child(self, task_id: str) -> None:
+        self._set_status(task_id, "open")
 
     def _task_files(self) -> list[Path]:
         return sorted((self.root / "login.tasks").glob("*.md"))
@@ -173,11 +249,14 @@ class FilesHarness:
         return int(self.children()[task_id].obsolete)
 
     def close_child(self, task_id: str) -> None:
+        self._set_status(task_id, "done")
+
+    def _set_status(self, task_id: str, status: str) -> None:
         from storyplan.adapters.files.tracker import join_front_matter, split_front_matter
 
         path = self.root / "login.tasks" / f"{task_id}.md"
         data, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
-        data["status"] = "done"
+        data["status"] = status
         path.write_text(join_front_matter(data, body), encoding="utf-8")
 
     def tick_in_child(self, task_id: str, text: str) -> None:

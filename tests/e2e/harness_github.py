@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from storyplan import markers
 from tests.e2e.harness import Held, environment
@@ -35,22 +36,56 @@ class GithubHarness:
         with self.fake.lock:
             self.story.body = text
 
-    def _task_issues(self) -> list[object]:
-        return self.fake.sub_issues("octo/shop", self.story.number)
+    def rename_story(self, title: str) -> None:
+        with self.fake.lock:
+            self.story.title = title
+
+    def spellings(self) -> list[str]:
+        n = self.story.number
+        return [f"Octo/Shop#{n}", f"OCTO/SHOP#{n}", f"octo/shop#0{n}", f"github:octo/shop#00{n}"]
+
+    def _held(self, issue: Any) -> Held:
+        return Held(
+            key=f"#{issue.number}",
+            title=issue.title,
+            body=issue.body or "",
+            obsolete="storyplan:obsolete" in issue.labels,
+            closed=issue.state == "closed",
+        )
+
+    def made(self) -> dict[str, list[Held]]:
+        found: dict[str, list[Held]] = {}
+        for issue in self.fake.issues_in("octo/shop"):
+            mark = markers.read_identity(issue.body or "", "task")
+            if mark and mark.get("story") == self.ref:
+                found.setdefault(mark["id"], []).append(self._held(issue))
+        return found
+
+    def reopen_child(self, task_id: str) -> None:
+        number = int(self.children()[task_id].key.lstrip("#"))
+        with self.fake.lock:
+            issue = self.fake.issue("octo/shop", number)
+            issue.state, issue.state_reason = "open", "reopened"
+
+    def lose_create_and_look_up(self) -> None:
+        from tests.fakes.base import Fault
+
+        self.fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=None))
+        self.fake.faults.append(
+            Fault("GET", r"/repos/octo/shop/issues$", status=502, after=False, skip=1, times=99)
+        )
+
+    def bury(self, count: int) -> None:
+        for index in range(count):  # other stories' tasks, made since
+            other = f'<!-- storyplan:task id="T1" story="octo/shop#{9000 + index}" -->'
+            self.fake.add_issue("octo/shop", f"Other {index}", other, labels=["storyplan:task"])
 
     def children(self) -> dict[str, Held]:
         held = {}
         for issue in self.fake.sub_issues("octo/shop", self.story.number):
             mark = markers.read_identity(issue.body or "", "task")
-            if mark is None:
-                continue
-            held[mark["id"]] = Held(
-                key=f"#{issue.number}",
-                title=issue.title,
-                body=issue.body or "",
-                obsolete="storyplan:obsolete" in issue.labels,
-                closed=issue.state == "closed",
-            )
+            if mark is not None:
+                held[mark["id"]] = self._held(issue)
         return held
 
     def links(self) -> set[tuple[str, str]]:

@@ -45,6 +45,53 @@ class GitlabHarness:
         with self.fake.lock:
             self.story.description = text
 
+    def rename_story(self, title: str) -> None:
+        with self.fake.lock:
+            self.story.title = title
+
+    def spellings(self) -> list[str]:
+        iid = self.story.iid
+        return [
+            f"gitlab:{PROJECT.upper()}#{iid}",
+            f"gitlab:Acme-Corp/Platform.Team/Shop-API.v2#{iid}",
+            f"gitlab:{PROJECT}#0{iid}",
+            f"{self.fake.url}/{PROJECT}/-/issues/{iid}",
+        ]
+
+    def made(self) -> dict[str, list[Held]]:
+        found: dict[str, list[Held]] = {}
+        for issue in sorted(self.fake.project_issues(PROJECT), key=lambda i: i.iid):
+            mark = markers.read_identity(issue.description or "", "task")
+            if mark and mark.get("story") == f"{PROJECT}#{self.story.iid}":
+                found.setdefault(mark["id"], []).append(self._held(issue))
+        return found
+
+    def _held(self, issue: Issue) -> Held:
+        return Held(
+            key=f"#{issue.iid}",
+            title=issue.title,
+            body=issue.description or "",
+            obsolete="storyplan:obsolete" in issue.labels,
+            closed=issue.state == "closed",
+        )
+
+    def reopen_child(self, task_id: str) -> None:
+        with self.fake.lock:
+            issue = self._by_task()[task_id]
+            issue.state, issue.closed_at = "opened", None
+
+    def lose_create_and_look_up(self) -> None:
+        # A child task is made with its parent in one request, so a lost answer leaves a
+        # child the next read finds (there is no separate look-up to fail).
+        with self.fake.lock:
+            self.fake.lose_creates = 1
+
+    def bury(self, count: int) -> None:
+        for n in range(count):  # other stories' tasks, all newer
+            marker = markers.identity("task", story=f"{PROJECT}#{1000 + n}", id="T1")
+            labels = ["storyplan:task"]
+            self.fake.add_issue(PROJECT, f"Other {n}", description=marker, labels=labels)
+
     def _issues(self) -> list[Issue]:
         if self.tasks:
             return self.fake.children(self.story)
@@ -64,16 +111,7 @@ class GitlabHarness:
         return found
 
     def children(self) -> dict[str, Held]:
-        return {
-            task_id: Held(
-                key=f"#{issue.iid}",
-                title=issue.title,
-                body=issue.description or "",
-                obsolete="storyplan:obsolete" in issue.labels,
-                closed=issue.state == "closed",
-            )
-            for task_id, issue in self._by_task().items()
-        }
+        return {task_id: self._held(issue) for task_id, issue in self._by_task().items()}
 
     def links(self) -> set[tuple[str, str]]:
         by_task = self._by_task()

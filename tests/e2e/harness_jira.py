@@ -87,6 +87,47 @@ class JiraHarness:
         with self.fake.lock:
             self.story.description = wiki_story(text)
 
+    def rename_story(self, title: str) -> None:
+        with self.fake.lock:
+            self.story.summary = title
+
+    def spellings(self) -> list[str]:
+        key = self.story.key
+        return [key, f"jira:{key.lower()}", f"{self.fake.base_url}/browse/{key}"]
+
+    def made(self) -> dict[str, list[Held]]:
+        found: dict[str, list[Held]] = {}
+        for issue in sorted(self.fake.children(self.story.key), key=lambda i: int(i.id)):
+            mark = issue.properties.get(PROPERTY) or {}
+            if mark.get("story") == self.story.key and mark.get("task"):
+                found.setdefault(str(mark["task"]), []).append(self._held(issue))
+        return found
+
+    def _held(self, issue: JiraIssue) -> Held:
+        return Held(
+            key=issue.key,
+            title=issue.summary,
+            body=markdown_boxes(issue.description or ""),
+            obsolete="storyplan:obsolete" in issue.labels,
+            closed=self.fake.statuses[issue.status_id].category == "done",
+        )
+
+    def reopen_child(self, task_id: str) -> None:
+        with self.fake.lock:
+            self.fake.set_status(self._tasks()[task_id].key, "To Do")
+
+    def lose_create_and_look_up(self) -> None:
+        # A sub-task is made under its story, after 120 a person made (so it lies on the
+        # second page of a Cloud search); the look-up after the lost answer fails too.
+        self.bury(120)
+        pages = 2 if self.fake.mode == "cloud" else 1  # the read's, before the first create
+        self.fake.fail("POST", ISSUE_POST, None)
+        self.fake.fail("GET", r"/search", 502, after=False, skip=pages, times=999)
+
+    def bury(self, count: int) -> None:
+        for number in range(count):  # a person's sub-tasks of the story
+            self.fake.add_issue(f"Chore {number}", issuetype="subtask", parent=self.story.key)
+
     def _tasks(self) -> dict[str, JiraIssue]:
         found = {}
         for issue in self.fake.children(self.story.key):
@@ -96,16 +137,7 @@ class JiraHarness:
         return found
 
     def children(self) -> dict[str, Held]:
-        return {
-            task: Held(
-                key=issue.key,
-                title=issue.summary,
-                body=markdown_boxes(issue.description or ""),
-                obsolete="storyplan:obsolete" in issue.labels,
-                closed=self.fake.statuses[issue.status_id].category == "done",
-            )
-            for task, issue in self._tasks().items()
-        }
+        return {task: self._held(issue) for task, issue in self._tasks().items()}
 
     def links(self) -> set[tuple[str, str]]:
         task_of = {issue.id: task for task, issue in self._tasks().items()}

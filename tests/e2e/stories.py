@@ -58,3 +58,18 @@ def diamond(count: int = 8) -> list[TaskSpec]:
 def edges(tasks: list[TaskSpec]) -> set[tuple[str, str]]:
     """(blocker id, blocked id) for every dependency."""
     return {(f"T{dep}", f"T{task.number}") for task in tasks for dep in task.depends_on}
+
+
+def checklist_text(items: list[str], criteria: tuple[str, ...] = ()) -> str:
+    """A story whose tasks are checklist items with no ids or numbers, as many teams write."""
+    lines = [
+        "## User Story",
+        "As a shopper I want to sign in with my email so that my cart follows me.",
+        "",
+        "## Acceptance Criteria",
+        *(f"- [ ] {c}" for c in criteria or ("A registered shopper can sign in",)),
+        "",
+        "## Tasks",
+        *(f"- [ ] {item}" for item in items),
+    ]
+    return "\n".join(lines) + "\n"
