@@ -17,6 +17,7 @@ from storyplan.ports import Child, TrackerState
 TEXT = "text"  # the task marker's attribute: the key of the text it was made or reworded for
 ORDER = "order"  # the plan marker's attribute: task ids in the order the story lists them
 _NUMBERED = re.compile(r"^T(\d{1,9})$")
+_PLAIN = re.compile(r"^[\w.-]{1,64}$")
 
 
 def text_key(title: str) -> str:
@@ -34,6 +35,8 @@ def plan_attrs(plan: Plan) -> dict[str, str]:
     the next run finds the place of each sub-issue whose task was reworded."""
     if not any(task.by_text for task in plan.tasks):
         return {}
+    if not all(_PLAIN.match(task.id) for task in plan.tasks):
+        return {}  # an id no marker attribute can hold: the order is told by number instead
     return {ORDER: ",".join(task.id for task in plan.tasks)}
 
 
@@ -74,7 +77,15 @@ def settle_ids(plan: Plan, state: TrackerState, markup: Markup) -> tuple[Plan, l
         if found:
             chosen[index] = found[0].task_id
             del free[found[0].task_id]
-    # 2. A marker that records no text (written before texts were recorded): by its id.
+    # 2. A marker that records no text (written before texts were recorded): by the title
+    # the sub-issue shows (`#42 · Task 2: Store refresh tokens`), then by its id.
+    legacy = [one for one in free.values() if one.text is None]
+    for index, task in enumerate(by_text):
+        words = markers.item_key(task.title)
+        one = next((o for o in legacy if _titled(o.child.title, words)), None)
+        if index not in chosen and not task.existing and one is not None:
+            chosen[index] = one.task_id
+            legacy.remove(free.pop(one.task_id))
     for index, task in enumerate(by_text):
         one = free.get(task.id)
         if index not in chosen and not task.existing and one is not None and one.text is None:
@@ -137,6 +148,12 @@ def _gap(
     before = next((s for s in reversed(sequence[:at]) if s in anchors), None)
     after = next((s for s in sequence[at + 1 :] if s in anchors), None)
     return before, after
+
+
+def _titled(title: str, words: str) -> bool:
+    """Whether a sub-issue's title shows these words as its task's (`#42 · Task 2: words`)."""
+    shown = markers.item_key(title)
+    return bool(words) and (shown == words or shown.endswith((f": {words}", f" · {words}")))
 
 
 def _number(task_id: str) -> int | None:
