@@ -59,15 +59,22 @@ def one_live_child_per_task(harness: Harness) -> dict[str, Held]:
 ITEMS = ["Add the session model", "Hash passwords", "Add the sign-in endpoint"]
 
 
+def checklist_edited(
+    harness: Harness, capsys: pytest.CaptureFixture[str], edited: list[str]
+) -> tuple[dict[str, Held], dict[str, object]]:
+    """Apply the checklist of ITEMS, then `edited`: the children before, the edit's report."""
+    harness.write_story(checklist_text(ITEMS))
+    applied_json(harness, capsys)
+    before = harness.children()
+    harness.write_story(checklist_text(edited))
+    return before, applied_json(harness, capsys)
+
+
 # -- one edit, one sub-issue ----------------------------------------------------------------
 def test_an_item_inserted_at_the_top_is_one_create_and_the_plan(
     harness: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    harness.write_story(checklist_text(ITEMS))
-    applied_json(harness, capsys)
-    before = harness.children()
-    harness.write_story(checklist_text(["Write the design note", *ITEMS]))
-    top = applied_json(harness, capsys)
+    before, top = checklist_edited(harness, capsys, ["Write the design note", *ITEMS])
     assert (top["created"], top["updated"], top["linked"], top["plan_written"]) == (1, 0, 0, True)
     after = harness.children()
     assert {k: after[k] for k in before} == before  # keys, titles and bodies as they were
@@ -84,17 +91,38 @@ def test_an_item_inserted_at_the_top_is_one_create_and_the_plan(
 def test_a_reworded_item_between_unchanged_ones_keeps_its_sub_issue(
     harness: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    harness.write_story(checklist_text(ITEMS))
-    applied_json(harness, capsys)
-    before = harness.children()
-    harness.write_story(checklist_text([ITEMS[0], "Hash passwords with argon2", ITEMS[2]]))
-    assert applied_json(harness, capsys)["writes"] == 2  # its sub-issue and the plan
+    before, report = checklist_edited(harness, capsys, [ITEMS[0], "Hashing with argon2", ITEMS[2]])
+    assert report["writes"] == 2  # its sub-issue and the plan
     after = harness.children()
     assert set(after) == set(before)
     changed = [k for k in before if after[k] != before[k]]
     assert len(changed) == 1
     assert after[changed[0]].key == before[changed[0]].key
     assert "argon2" in after[changed[0]].title
+
+
+def test_several_reworded_items_are_a_guess_that_plan_tells_before_anything_is_written(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness.write_story(checklist_text(ITEMS))
+    applied_json(harness, capsys)
+    before = harness.children()
+    harness.write_story(checklist_text([ITEMS[0], "Hash with scrypt", "Add the login API"]))
+    harness.mark()
+    capsys.readouterr()
+    assert run_cli("plan", harness.ref) == 0
+    err = capsys.readouterr().err
+    assert harness.writes() == 0
+    notes = {line.split('"')[1]: line for line in err.splitlines() if "a guess by place" in line}
+    assert notes.keys() == {"Hash with scrypt", "Add the login API"}
+    assert f'{before["T2"].key} ("' in notes["Hash with scrypt"]  # the sub-issue it keeps
+    assert ITEMS[1] in notes["Hash with scrypt"]  # and what that sub-issue was
+    assert f'{before["T3"].key} ("' in notes["Add the login API"]
+    report = applied_json(harness, capsys)
+    assert (report["created"], report["updated"], report["obsolete"]) == (0, 2, 0)
+    after = harness.children()
+    assert {k: held.key for k, held in after.items()} == {k: h.key for k, h in before.items()}
+    assert "Hash with scrypt" in after["T2"].title
 
 
 def test_renaming_the_story_is_at_most_one_write(
