@@ -81,9 +81,11 @@ def convert_seconds(text: str) -> tuple[float, list[str], list[int]]:
 @example(body="*a " * (MAX_CHARS // 3))
 @example(body="*-+" * (MAX_CHARS // 3) + "x" + "+-*" * (MAX_CHARS // 3))
 @example(body="|a\n" + "x\n" * (MAX_CHARS // 2 - 2))
+@example(body="".join("*" * depth + " a\n" for depth in range(1, 201)) + "x\n" * 20_000)
 def test_any_jira_markup_converts_within_a_budget_per_kb(body: str) -> None:
     spent, lines, origins = convert_seconds(body)
     assert spent < budget(body), f"{len(body)} characters took {spent:.2f} s: {body[:80]!r}"
+    assert sum(len(line) + 1 for line in lines) <= 8 * len(body) + 100, "linear in size too"
     assert len(lines) == len(origins)
     assert origins == sorted(origins), "Markdown lines come in the order of their Jira lines"
     assert all(1 <= origin <= body.count("\n") + 1 for origin in origins)

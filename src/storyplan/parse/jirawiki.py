@@ -34,6 +34,10 @@ _BOX = re.compile(r"(\(/\)|\(x\)|☐)(?:[ \t]+|$)")
 # A paragraph line Markdown would read as a heading, a rule or a setext underline.
 _BARE_MARKS = re.compile(r"[#=*+-]+")
 _LANGUAGE = re.compile(r"[\w#+.-]+")
+# A list item's further lines are indented to its text up to this column; deeper, they are
+# left unindented (Markdown continues the item's paragraph with them all the same), so that
+# a deep item followed by many short lines cannot multiply the text's length.
+_INDENT_UP_TO = 12
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -191,7 +195,7 @@ def _line(line: str, number: int, state: _State, out: Writer) -> None:
         pieces = inline(line).split("\n")
         if state.indents:  # Jira continues a list item on the next line
             for piece in pieces:
-                out.add(" " * state.indents[-1] + piece.strip(), number)
+                out.add(_continued(piece, state), number)
             return
         for piece in pieces:
             piece = piece.strip()
@@ -227,4 +231,10 @@ def _item(marks: str, words: str, number: int, state: _State, out: Writer) -> No
     pieces = inline(words).split("\n")
     out.add(" " * column + f"{marker} {box}{pieces[0].strip()}".rstrip(), number)
     for piece in pieces[1:]:
-        out.add(" " * state.indents[-1] + piece.strip(), number)
+        out.add(_continued(piece, state), number)
+
+
+def _continued(piece: str, state: _State) -> str:
+    """A further line of the last list item."""
+    column = state.indents[-1]
+    return (" " * column if column <= _INDENT_UP_TO else "") + piece.strip()
