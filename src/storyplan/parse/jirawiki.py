@@ -1,11 +1,7 @@
-"""Jira wiki markup → Markdown, keeping for each Markdown line the Jira line it came from, so
-that problems and task lines point into the text a person wrote.
-
-storyplan used jira2markdown here until its pyparsing grammar proved too slow for stories: about
-0.3 s per KB (2 s for a 20-task story) and super-linear on some shapes (3,000 `[` after a
-heading took 50 s). This converter reads the markup stories use (headings, lists, tables,
-`{code}`/`{noformat}`/`{quote}`/`{panel}`, `bq.`, rules and the inline marks of `jirainline`)
-in one pass with `str.find` and expressions that cannot backtrack: linear on any text.
+"""Jira wiki markup → Markdown, keeping each Markdown line's Jira line so that problems point
+into the text a person wrote. Written here rather than using jira2markdown for speed and
+linearity: its pyparsing grammar costs ~0.3 s per KB and is super-linear on some shapes (3,000
+`[` took 50 s); this is one pass of `str.find` and expressions that cannot backtrack.
 """
 
 from __future__ import annotations
