@@ -71,7 +71,8 @@ def parse_story(
             plan_date=today or date.today(),
         ),
     )
-    state = State(doc=build(text), plan=plan, headings=headings, source=source)
+    doc = build(text, sections=lambda label: headings.classify(label) is not None)
+    state = State(doc=doc, plan=plan, headings=headings, source=source)
     state.original = to_original
     _only_title(state, story, front)
     _read(state, front)

@@ -4,6 +4,8 @@ structure (headings, lists, fences) from markdown-it instead of regular expressi
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -14,6 +16,11 @@ from markdown_it.token import Token
 # markup matters (link text, emphasis), are parsed inline on their own, line by line.
 MD = MarkdownIt("commonmark").enable("table").disable("inline")
 INLINE = MarkdownIt("commonmark")
+# A paragraph that is only a bold label ("**Acceptance Criteria:**"): when the label names a
+# section, what follows belongs to that section, as under a heading one level below all
+# others (the next heading of any level, or the next such label, ends it).
+_LABEL = re.compile(r"(?:\*\*(?P<a>[^*\n]{1,100})\*\*|__(?P<b>[^_\n]{1,100})__)[ \t]*:?[ \t]*")
+LABEL_LEVEL = 7
 
 
 @dataclass
@@ -87,8 +94,28 @@ def plain(inline: Token) -> str:
     return "".join(parts).strip()
 
 
-def build(text: str, first_line: int = 1) -> Doc:
-    """Parse Markdown into a section tree; `first_line` offsets lines for embedded documents."""
+def label_of(content: str) -> str | None:
+    """The text of a paragraph that is only a bold label ("**Tasks:**" → "Tasks")."""
+    match = _LABEL.fullmatch(content.strip())
+    return (match["a"] or match["b"]).strip().rstrip(":\uff1a").strip() if match else None
+
+
+def _heading(
+    tokens: list[Token], i: int, sections: Callable[[str], bool] | None
+) -> tuple[int, str] | None:
+    """(level, title) when token `i` opens a heading, or a bold label that names a section."""
+    token = tokens[i]
+    if token.type == "heading_open":
+        return int(token.tag[1:]), plain(tokens[i + 1])
+    if token.type != "paragraph_open" or sections is None:
+        return None
+    label = label_of(tokens[i + 1].content)
+    return (LABEL_LEVEL, label) if label and sections(label) else None
+
+
+def build(text: str, first_line: int = 1, sections: Callable[[str], bool] | None = None) -> Doc:
+    """Parse Markdown into a section tree; `first_line` offsets lines for embedded documents,
+    `sections` says which bold labels name a section (read as headings)."""
     lines = text.split("\n")
     root = Node(title="", level=0, line=first_line - 1, end=first_line - 1 + len(lines))
     doc = Doc(lines=[""] * (first_line - 1) + lines, root=root)
@@ -98,9 +125,10 @@ def build(text: str, first_line: int = 1) -> Doc:
     while i < len(tokens):
         token = tokens[i]
         start, end = (token.map or [0, 0])[:2]
-        if token.type == "heading_open":
-            level = int(token.tag[1:])
-            node = Node(plain(tokens[i + 1]), level, start + first_line)
+        heading = _heading(tokens, i, sections)
+        if heading is not None:
+            level, title = heading
+            node = Node(title, level, start + first_line)
             while stack[-1].level >= level:
                 stack.pop().end = node.line - 1
             stack[-1].children.append(node)
