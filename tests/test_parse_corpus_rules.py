@@ -9,6 +9,7 @@ from datetime import date
 from storyplan.model import Plan, Story
 from storyplan.parse.stories import select_story, split_stories
 from storyplan.parse.story import parse_story
+from tests.corpus_reading import distinct_criteria
 
 
 def parse(body: str) -> Plan:
@@ -67,3 +68,44 @@ def test_story_ids_with_a_letter_prefix_name_stories() -> None:
         "Story M1.1: Review",
         "Story M1.2: Triage",
     ]
+
+
+def test_a_subtask_led_by_its_criteria_is_a_subtask_that_serves_them() -> None:
+    plan = parse(
+        "## Acceptance Criteria\n\n1. The flag toggles the backend.\n\n"
+        "## Tasks / Subtasks\n\n"
+        "- [x] (AC: #1) Thread the flag through\n"
+        "  - [x] (AC: #1) Add the flag to the config\n"
+        "  - [ ] (AC: #1 Testing) Cover both paths\n"
+    )
+    (task,) = plan.tasks
+    assert task.ac_refs == ["1"]
+    assert [(s.text, s.refs, s.checked) for s in task.subtasks] == [
+        ("Add the flag to the config", ["1"], True),
+        ("(AC: #1 Testing) Cover both paths", [], False),
+    ]
+    # The task names the story's criterion; only the story holds it as its own.
+    assert [item.text for item in task.acceptance_criteria] == ["The flag toggles the backend."]
+    assert distinct_criteria(plan) == 1
+
+
+def test_a_tasklist_block_under_an_acceptance_heading_holds_criteria() -> None:
+    plan = parse(
+        "```[tasklist]\n### Update tasks\n- [ ] Bump the version\n- [ ] Upload it\n```\n\n"
+        "```[tasklist]\n### Acceptance\n- [ ] The image builds\n- [ ] Smoke tests pass\n```\n"
+    )
+    assert [task.title for task in plan.tasks] == ["Bump the version", "Upload it"]
+    assert [item.text for item in plan.acceptance_criteria] == [
+        "The image builds",
+        "Smoke tests pass",
+    ]
+
+
+def test_status_and_priority_markers_before_a_task_are_read() -> None:
+    plan = parse(
+        "## 태스크 목록\n\n- [DONE][P1] T-01 Add the flag\n- [TODO] T-02 Document the flag\n"
+    )
+    first, second = plan.tasks
+    assert (first.id, first.title, first.done) == ("T01", "Add the flag", True)
+    assert first.notes == "Priority P1"
+    assert (second.id, second.title, second.done) == ("T02", "Document the flag", False)

@@ -101,7 +101,7 @@ def _read(state: State, front: str | None) -> None:
     for node in nodes:
         read_node(node, state)
     for block in state.doc.tasklists:
-        read_tasklist(block, state)
+        read_tasklist(block, state, lambda node: read_node(node, state))
     if not state.looked:  # a story without a tasks section: its opening checklist is the tasks
         for piece in [p for p in preamble if any(i.checked is not None for i in p.items)]:
             state.looked.append(f"the checklist at line {piece.line}")

@@ -69,7 +69,7 @@ def read_tasks(node: Node, state: State, other: Callable[[Node], None]) -> None:
     for child, kind in kinds:
         if kind == "task":
             draft = task_from_heading(child, state)
-            draft.task.done = any(_names(i, draft) and i.checked for i in index)
+            draft.task.done |= any(_names(i, draft) and i.checked for i in index)
             state.drafts.append(draft)
         elif kind == "group":
             read_tasks(child, state, other)
@@ -100,14 +100,24 @@ def holds_tasks(node: Node, state: State) -> bool:
     return any(_TASK_ID.fullmatch(head_of(item.text).id or "") for item in items)
 
 
-def read_tasklist(block: Block, state: State) -> None:
-    """A GitHub ```[tasklist] block: every item in it is a task (often an existing issue)."""
+def read_tasklist(block: Block, state: State, other: Callable[[Node], None]) -> None:
+    """A GitHub ```[tasklist] block: every item in it is a task (often an existing issue),
+    except under a heading that names another section ("### Acceptance"): that goes to
+    `other` (the section walker)."""
     state.looked.append(f"the [tasklist] block (line {block.line})")
     content = "\n".join(block.text.split("\n")[1:-1])
     doc = build(content, first_line=block.line + 1)
-    for node in doc.root.walk():
+    # The block's lines keep their numbers, so the story's own document reads its lists.
+    pending = [doc.root]
+    while pending:
+        node = pending.pop()
+        key = state.headings.classify(node.title) if node is not doc.root else None
+        if key not in {None, "tasks"}:
+            other(node)
+            continue
         for inner in node.blocks:
             state.drafts.extend(task_from_item(item, state) for item in items_of(inner, doc))
+        pending.extend(reversed(node.children))
 
 
 def _kind(node: Node, state: State) -> str:
@@ -156,6 +166,7 @@ def _draft(head: Head, line: int) -> Draft:
         number=0,
         title=head.title,
         parallel=head.parallel,
+        done=head.done,
         user_story=head.user_story,
         notes=head.notes[:1].upper() + head.notes[1:],
         existing=head.existing,
@@ -178,7 +189,7 @@ def task_from_heading(node: Node, state: State) -> Draft:
 
 def task_from_item(item: Item, state: State) -> Draft:
     draft = _draft(head_of(item.text), item.line)
-    draft.task.done = bool(item.checked)
+    draft.task.done = draft.task.done or bool(item.checked)
     rest = item.text.partition("\n")[2].strip()
     if rest:
         draft.description.append(rest)
@@ -282,9 +293,11 @@ def _add_steps(draft: Draft, items: list[Item]) -> None:
 
 def _add_subtasks(draft: Draft, items: list[Item]) -> None:
     for item in _flat(items):
-        text = " ".join(item.text.split())
+        refs, text = ac_refs_in(" ".join(item.text.split()))  # "(AC: #1) Add the flag"
         if text:
-            subtask = ChecklistItem(text=text, checked=bool(item.checked), line=item.line)
+            subtask = ChecklistItem(
+                text=text, checked=bool(item.checked), refs=refs, line=item.line
+            )
             draft.task.subtasks.append(subtask)
 
 
