@@ -109,3 +109,71 @@ def test_status_and_priority_markers_before_a_task_are_read() -> None:
     assert (first.id, first.title, first.done) == ("T01", "Add the flag", True)
     assert first.notes == "Priority P1"
     assert (second.id, second.title, second.done) == ("T02", "Document the flag", False)
+
+
+def deps(plan: Plan) -> dict[str, list[str]]:
+    return {task.id: task.depends_on for task in plan.tasks if task.depends_on}
+
+
+def test_all_other_tasks_wait_for_the_task_that_comes_first() -> None:
+    plan = parse(
+        "## Tasks\n\n- [ ] T001 Schema\n- [ ] T002 Interface\n- [ ] T003 Adapter\n"
+        "- [ ] T004 Registry\n\n"
+        "## Dependencies\n\n1. T002 (Interface) -> all other tasks.\n"
+        "2. All remaining tasks depend on T003.\n"
+    )
+    # T001 is written before T002: the story's order already puts it first.
+    assert deps(plan) == {"T003": ["T002"], "T004": ["T002", "T003"]}
+
+
+def test_a_task_after_all_other_tasks_waits_for_those_before_it() -> None:
+    plan = parse(
+        "## Tasks\n\n- [ ] T1 Build\n- [ ] T2 Test\n- [ ] T3 Release\n\n"
+        "## Dependencies\n\n- T3 depends on all other tasks\n"
+    )
+    assert deps(plan) == {"T3": ["T1", "T2"]}
+
+
+def test_a_drawing_of_the_dependencies_gives_its_edges() -> None:
+    plan = parse(
+        "## Tasks\n\n"
+        + "".join(f"- [ ] T00{n} Step {n}\n" for n in range(1, 7))
+        + "\n## Dependencies\n\n"
+        "```\n"
+        "T001 → T002 (Setup)\n"
+        "         │\n"
+        "    ┌────┴────┐\n"
+        "    ▼         ▼\n"
+        "  T003 [P]   T004 [P]\n"
+        "    └────┬────┘\n"
+        "         ▼\n"
+        "       T005 → T006\n"
+        "```\n"
+    )
+    assert deps(plan) == {
+        "T002": ["T001"],
+        "T003": ["T002"],
+        "T004": ["T002"],
+        "T005": ["T003", "T004"],
+        "T006": ["T005"],
+    }
+
+
+def test_a_blank_line_or_a_caption_ends_a_drawings_joining() -> None:
+    plan = parse(
+        "## Tasks\n\n- [ ] T1 A\n- [ ] T2 B\n- [ ] T3 C\n\n## Dependencies\n\n"
+        "```text\nT1\n │\n ▼\nT2\n\n │\nT3\nPhase 1 (setup)\n │\nT1\n```\n"
+    )
+    assert deps(plan) == {"T2": ["T1"]}
+
+
+def test_beside_tasks_with_ids_a_list_or_checklist_without_ids_is_no_task() -> None:
+    plan = parse(
+        "## Phase 1: Setup\n\n"
+        "**Independent Test**:\n- US1: the slug is pinyin\n\n"
+        "### Tasks\n\n- [x] **T001** Create the test file\n\n"
+        "### Constitution Check (Phase 1)\n\n- [x] **Simplicity**: one test file\n\n"
+        "### Review\n\n- [x] **T002** Review the setup\n\n"
+        "## Progress\n\n### User Story Completion\n\n- [x] US1 (P1): 2 / 2 tasks\n"
+    )
+    assert [task.id for task in plan.tasks] == ["T001", "T002"]
