@@ -177,3 +177,17 @@ def test_beside_tasks_with_ids_a_list_or_checklist_without_ids_is_no_task() -> N
         "## Progress\n\n### User Story Completion\n\n- [x] US1 (P1): 2 / 2 tasks\n"
     )
     assert [task.id for task in plan.tasks] == ["T001", "T002"]
+
+
+def test_a_placeholder_line_in_angle_brackets_does_not_swallow_the_list_under_it() -> None:
+    plan = parse(
+        "## Acceptance Criteria\n\n"
+        "<Replace these with the functional requirements>\n"
+        "- Users can sign in\n"
+        "- Users can sign out\n\n"
+        "<details>\n- stays HTML\n</details>\n"
+    )
+    assert [item.text for item in plan.acceptance_criteria] == [
+        "Users can sign in",
+        "Users can sign out",
+    ]

@@ -9,12 +9,39 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.common.html_blocks import block_names
+from markdown_it.rules_block import StateBlock, paragraph
 from markdown_it.token import Token
+
+# A template's placeholder line ("<Replace these with the requirements>"): CommonMark reads it
+# as an HTML tag and swallows the list under it up to the next blank line. A line that is one
+# tag whose name no HTML element has, and that sets no attribute, is text a person wrote.
+_PLACEHOLDER = re.compile(r"<(?P<name>[A-Za-z][A-Za-z0-9]{0,40})(?:[ \t][^<>=\"'\n]{0,400})?>")
+_INLINE_ELEMENTS = (
+    "a abbr area audio b bdi bdo big br button canvas center cite code data datalist del dfn em"
+    " embed font i iframe img input ins kbd label map mark math meter object output picture"
+    " progress q ruby s samp script select slot small span strike strong sub sup svg template"
+    " textarea time tt u var video wbr"
+)
+_ELEMENTS = frozenset(block_names) | frozenset(_INLINE_ELEMENTS.split())
+
+
+def _placeholder(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Read a placeholder line as the first line of a paragraph, not as an HTML block."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    text = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]].strip()
+    match = _PLACEHOLDER.fullmatch(text)
+    if match is None or match["name"].lower() in _ELEMENTS:
+        return False
+    return paragraph(state, start, end, silent)
+
 
 # Blocks only: the parser reads a block's source text, never its inline tokens, and inline
 # parsing costs most of the time on bracket-heavy text. Heading titles, the one place inline
 # markup matters (link text, emphasis), are parsed inline on their own, line by line.
 MD = MarkdownIt("commonmark").enable("table").disable("inline")
+MD.block.ruler.before("html_block", "placeholder", _placeholder)
 INLINE = MarkdownIt("commonmark")
 # A paragraph that is only a bold label ("**Acceptance Criteria:**"): when the label names a
 # section, what follows belongs to that section, as under a heading one level below all
