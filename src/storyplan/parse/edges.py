@@ -255,8 +255,7 @@ def link_statements(state: State, find: Callable[[Ref], int | None]) -> None:
             waiting, first = first, waiting
         for index in waiting:
             _link(drafts, index, [f for f in first if f != index])
-    for statement in state.statements:
-        _link_others(drafts, statement, indices)
+    _link_others(drafts, [s for s in state.statements if s.others], indices)
     kept = 0
     for statement in state.statements:
         if (statement.waiting and statement.first) or statement.others:
@@ -282,18 +281,26 @@ def link_statements(state: State, find: Callable[[Ref], int | None]) -> None:
 
 
 def _link_others(
-    drafts: list[Draft], statement: Statement, indices: Callable[[list[Ref]], list[int]]
+    drafts: list[Draft], statements: list[Statement], indices: Callable[[list[Ref]], list[int]]
 ) -> None:
     """ "T003 -> all other tasks": every task written after T003 waits for it ("T050 after all
     other tasks": T050 waits for every task written before it). A task written before T003
     is left alone: the story's order already says it comes first, and linking it would
-    turn that order round."""
-    if statement.others == "waiting" and (first := indices(statement.first)):
-        for index in range(max(first) + 1, len(drafts)):
-            _link(drafts, index, first)
-    elif statement.others == "first" and (waiting := indices(statement.waiting)):
-        for index in waiting:
-            _link(drafts, index, list(range(min(waiting))))
+    turn that order round. Gathered first, so many such lines cost what they link."""
+    wanted: dict[int, dict[int, None]] = {}
+    for statement in statements:
+        if statement.others == "waiting" and (first := indices(statement.first)):
+            for index in range(max(first) + 1, len(drafts)):
+                wanted.setdefault(index, {}).update(dict.fromkeys(first))
+        elif statement.others == "first" and (waiting := indices(statement.waiting)):
+            for index in waiting:
+                wanted.setdefault(index, {}).update(dict.fromkeys(range(min(waiting))))
+    for index, earlier in wanted.items():
+        depends = drafts[index].task.depends_on
+        known = set(depends)
+        depends.extend(
+            task_id for task_id in (drafts[f].task.id for f in earlier) if task_id not in known
+        )
 
 
 def _backward_sections(

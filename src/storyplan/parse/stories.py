@@ -63,14 +63,19 @@ def split_stories(text: str) -> list[Part]:
         stories, heads = bolds, sorted(heads + bolds, key=lambda head: head[1])
     levels = {level for level, _, _ in stories}
     if len(stories) >= 2 and len(levels) == 1:
+        # One pass: a story runs to the next heading at its level or above (or the next story).
         level = levels.pop()
-        parts = []
-        for n, (_, line, title) in enumerate(stories):
-            after = [h for h in heads if h[1] > line and h[0] <= level]
-            closing = after[0][1] - 1 if after else len(lines)
-            if n + 1 < len(stories):
-                closing = min(closing, stories[n + 1][1] - 1)
-            parts.append(Part(title, line, closing, line))
+        titled = {line: title for _, line, title in stories}
+        parts: list[Part] = []
+        opened: tuple[int, str] | None = None
+        for head_level, line, _ in heads:
+            if head_level > level:
+                continue
+            if opened is not None:
+                parts.append(Part(opened[1], opened[0], line - 1, opened[0]))
+            opened = (line, titled[line]) if line in titled else None
+        if opened is not None:
+            parts.append(Part(opened[1], opened[0], len(lines), opened[0]))
         return parts
     return fences if len(fences) >= 2 else []
 
