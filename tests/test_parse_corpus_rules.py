@@ -10,11 +10,7 @@ from storyplan.model import Plan, Story
 from storyplan.parse.stories import select_story, split_stories
 from storyplan.parse.story import parse_story
 from tests.corpus_reading import distinct_criteria
-
-
-def parse(body: str) -> Plan:
-    story = Story(ref="S-1", title="Story", body=body, source="story.md")
-    return parse_story(story, today=date(2025, 1, 1))
+from tests.test_parse_tasks import parse
 
 
 def test_a_bold_label_that_names_a_section_opens_it() -> None:
