@@ -95,6 +95,8 @@ def split_key(line: str) -> tuple[str, str] | None:
         value = value[2:].strip()
     if not 1 <= len(key) <= 48 or any(ch in _NOT_IN_KEY for ch in key):
         return None
+    if key.count("(") != key.count(")") or key.count("[") != key.count("]"):
+        return None  # "(AC: 1) Add the flag": a bracket opened before the colon, not a key
     return key, value
 
 
