@@ -163,6 +163,8 @@ def strip_emphasis(text: str) -> str:
 
 
 def _strip_line(line: str) -> str:
+    if "**" not in line and "__" not in line:
+        return line
     out: list[str] = []
     spent: set[str] = set()  # marks with no closing mark after the current position
     i = 0

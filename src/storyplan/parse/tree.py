@@ -43,6 +43,9 @@ def _placeholder(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 MD = MarkdownIt("commonmark").enable("table").disable("inline")
 MD.block.ruler.before("html_block", "placeholder", _placeholder)
 INLINE = MarkdownIt("commonmark")
+# Text the inline parser would give back as it is: no emphasis, code, link, HTML, entity,
+# escape or line break.
+_MARKUP_FREE = re.compile(r"[^\\`*_\[\]<>&!~\n]*")
 # A paragraph that is only a bold label ("**Acceptance Criteria:**"): when the label names a
 # section, what follows belongs to that section, as under a heading one level below all
 # others (the next heading of any level, or the next such label, ends it).
@@ -109,6 +112,8 @@ def fence_name(info: str) -> str:
 
 def plain(inline: Token) -> str:
     """A heading's text without markup: emphasis, links and code reduced to their words."""
+    if _MARKUP_FREE.fullmatch(inline.content):  # most headings: nothing to reduce
+        return inline.content.strip()
     parts: list[str] = []
     children = [
         child for token in INLINE.parseInline(inline.content) for child in token.children or []
