@@ -78,16 +78,20 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from graphql import (
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     build_schema,
     graphql_sync,
     parse,
+    validate,
 )
 from graphql.language import FieldNode
 
 from tests.fakes.base import WRITE_METHODS, FakeServer, Request, Response
+from tests.fakes.gitlab_complexity import over_limits
+from tests.fakes.gitlab_graphql import MUTATIONS, GraphqlWidgets, MutationFault
 
 SCHEMA_PATH = Path(__file__).with_name("gitlab_schema.graphql")
 
@@ -152,6 +156,7 @@ NAMED_COLORS = {
 WORK_ITEM_GID = re.compile(r"^gid://gitlab/(?:WorkItem|Issue)/(\d+)$")
 TYPE_GID = re.compile(r"^gid://gitlab/WorkItems::Type/(\d+)$")
 LABEL_GID = re.compile(r"^gid://gitlab/(?:ProjectLabel|GroupLabel|Label)/(\d+)$")
+NOTE_GID = re.compile(r"^gid://gitlab/(?:Note|DiscussionNote|DiffNote)/(\d+)$")
 
 
 # -- records ----------------------------------------------------------------------------------
@@ -264,6 +269,9 @@ class GraphQLCall:
     variables: dict[str, Any]
     query: str
     errors: list[str]
+    writes: int = 0  # mutation fields carried out
+    log_index: int = -1  # where its request is in the fake's log
+    cut: bool = False  # `writes_before_failing` stopped it part-way
 
 
 class ApiError(Exception):
@@ -333,7 +341,7 @@ def _is_create(request: Request) -> bool:
     return request.method == "POST" and request.path.endswith("/issues")
 
 
-class FakeGitlab(FakeServer):
+class FakeGitlab(GraphqlWidgets, FakeServer):
     """Fake GitLab instance. ``with FakeGitlab() as fake: gitlab.Gitlab(url=fake.url, ...)``.
 
     Args:
@@ -372,6 +380,8 @@ class FakeGitlab(FakeServer):
         self.writes_before_failing: int | None = None
         self.lose_creates = 0
         self.hold_first_writes = 0
+        self.mutation_faults: list[MutationFault] = []
+        self.note_max_chars = NOTE_MAX_CHARS
         self._hold: threading.Barrier | None = None
         self.rate_limit = 2000
         self.rate_limit_window = 60
@@ -1076,14 +1086,18 @@ class FakeGitlab(FakeServer):
 
     def handle(self, request: Request) -> Response:
         write = is_write(request.method, request.path, _payload(request))
+        graphql = request.path.endswith("/api/graphql")
         with self.lock:
-            if write and self._write_fails():
+            # A mutation request counts `writes_before_failing` field by field.
+            if write and self._write_fails(per_request=not graphql):
                 return Response(502, {"message": "502 Bad Gateway"})
             lose = write and self.lose_creates > 0 and _is_create(request)
             if lose:
                 self.lose_creates -= 1
-        response = self._serve(request)
-        if lose:  # carried out, but the client never learns it
+            ops = len(self.graphql_ops)
+            response = self._serve(request)
+            cut = any(op.cut for op in self.graphql_ops[ops:])
+        if lose or cut:  # carried out (in part, when cut), but the client never learns it
             return Response(502, {"message": "502 Bad Gateway"})
         return response
 
@@ -1100,13 +1114,13 @@ class FakeGitlab(FakeServer):
                 self._hold = None
         barrier.wait()
 
-    def _write_fails(self) -> bool:
+    def _write_fails(self, per_request: bool = True) -> bool:
         """Whether this write is refused (502, not carried out) by `refuse_writes` or
         `writes_before_failing`."""
         if self.refuse_writes > 0:
             self.refuse_writes -= 1
             return True
-        if self.writes_before_failing is None:
+        if self.writes_before_failing is None or not per_request:
             return False
         if self.writes_before_failing == 0:
             return True
@@ -1793,6 +1807,8 @@ class FakeGitlab(FakeServer):
         gid_scalar("WorkItemID", WORK_ITEM_GID)
         gid_scalar("WorkItemsTypeID", TYPE_GID)
         gid_scalar("LabelID", LABEL_GID)
+        gid_scalar("NoteID", NOTE_GID)
+        gid_scalar("NoteableID", WORK_ITEM_GID)
         query = schema.query_type
         mutation = schema.mutation_type
         assert query is not None
@@ -1801,8 +1817,9 @@ class FakeGitlab(FakeServer):
         query.fields["project"].resolve = self._gql_project
         query.fields["namespace"].resolve = self._gql_namespace
         query.fields["workItem"].resolve = self._gql_work_item
-        mutation.fields["workItemCreate"].resolve = self._gql_work_item_create
-        mutation.fields["workItemUpdate"].resolve = self._gql_work_item_update
+        for name, resolve in self._mutation_resolvers().items():
+            assert name in MUTATIONS
+            mutation.fields[name].resolve = self._counted(name, resolve)
         return schema
 
     def _graphql_endpoint(self, request: Request) -> Response:
@@ -1827,6 +1844,7 @@ class FakeGitlab(FakeServer):
         variables = payload.get("variables") or {}
         operation_name = payload.get("operationName")
         call = GraphQLCall("", operation_name, [], variables, source, [])
+        call.log_index = len(self.log)
         try:
             document = parse(source)
             for definition in document.definitions:
@@ -1846,13 +1864,20 @@ class FakeGitlab(FakeServer):
         except GraphQLError:
             pass
         self.graphql_ops.append(call)
+        limited = self._over_limits(source, operation_name, variables, access)
+        if limited is not None:
+            call.errors = [limited]
+            return {"errors": [{"message": limited}]}
+        context: dict[str, Any] = {"access": access}
         result = graphql_sync(
             self._schema,
             source,
             variable_values=variables,
             operation_name=operation_name,
-            context_value={"access": access},
+            context_value=context,
         )
+        call.writes = int(context.get("writes", 0))
+        call.cut = bool(context.get("cut"))
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [self._gitlab_error(err) for err in result.errors]
@@ -1860,6 +1885,29 @@ class FakeGitlab(FakeServer):
         if result.data is not None or not result.errors:
             body["data"] = result.data
         return body
+
+    def _over_limits(
+        self, source: str, operation_name: str | None, variables: Any, access: str | None
+    ) -> str | None:
+        """GitLab's complexity and depth limits, checked on a valid document before it runs."""
+        try:
+            document = parse(source)
+        except GraphQLError:
+            return None
+        if validate(self._schema, document):
+            return None  # graphql_sync reports them
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        for definition in document.definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            name = definition.name.value if definition.name else None
+            if operation_name and name != operation_name:
+                continue
+            values = variables if isinstance(variables, dict) else {}
+            return over_limits(
+                self._schema, definition, fragments, values, authenticated=access is not None
+            )
+        return None
 
     @staticmethod
     def _gitlab_error(error: GraphQLError) -> dict[str, Any]:
@@ -1994,6 +2042,7 @@ class FakeGitlab(FakeServer):
             "fullPath": project.full_path,
             "nameWithNamespace": " / ".join(names),
             "webUrl": self.project_web_url(project),
+            "label": self._project_label(project),
             "namespace": lambda _info: self._group_view(
                 self.groups.get(project.namespace_path.lower())
             ),
@@ -2101,6 +2150,8 @@ class FakeGitlab(FakeServer):
                     "allowsScopedLabels": False,
                     "labels": labels,
                 },
+                self._linked_items_widget(issue),
+                self._notes_widget(issue),
             ]
 
         def reference(_info: Any, full: bool = False) -> str:
@@ -2118,7 +2169,7 @@ class FakeGitlab(FakeServer):
             "closedAt": issue.closed_at,
             "webUrl": web_url,
             "webPath": web_url[len(self.origin) :] if self._httpd else web_url,
-            "author": lambda _info: self._user_view(),
+            "author": lambda _info: self._user_core(issue.author_id),
             "namespace": lambda _info: self._project_namespace_view(project),
             "project": lambda _info: self._project_view(project),
             "reference": reference,
