@@ -37,15 +37,19 @@ NOT_AVAILABLE = "does not exist or you don't have permission"
 UNKNOWN_FIELD = ("doesn't exist on type", "doesn't accept argument")
 UNLICENSED = "Blocked issues not available for current license"
 LABEL_COLOR = "#6699cc"
+STATUS = ":status"  # the last answer's status, kept with its headers
 
 T = TypeVar("T")
 LinkOutcome = Literal["made", "exists", "unlicensed"]
 
 
-def _graphql_failure(err: TransportQueryError) -> Failure:
+def _graphql_failure(err: TransportQueryError, headers: Mapping[str, str]) -> Failure:
     errors = err.errors or []
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
     message = str(first.get("message") or err)
+    status = int(headers.get(STATUS, "200"))
+    if status >= 400:  # an error answered with GraphQL's body (401 "Invalid token")
+        return Failure(status, message, headers, "TransportQueryError")
     # GitLab answers these with 200; the status says what GitLab means by each.
     if NOT_AVAILABLE in message:
         return Failure(403, message, cause="TransportQueryError")
@@ -61,7 +65,7 @@ def failure(err: Exception, headers: Mapping[str, str]) -> Failure | None:
         message = str(err.error_message or "")
         return Failure(err.response_code, message, headers, type(err).__name__)
     if isinstance(err, TransportQueryError):
-        return _graphql_failure(err)
+        return _graphql_failure(err, headers)
     if isinstance(err, TransportServerError) and err.code is not None:
         return Failure(err.code, str(err), headers, type(err).__name__)
     if isinstance(err, requests.RequestException | httpx.HTTPError | TransportError):
@@ -116,6 +120,7 @@ class GitlabClient:
 
     def _remember(self, response: requests.Response | httpx.Response) -> None:
         self.headers = {name.lower(): value for name, value in response.headers.items()}
+        self.headers[STATUS] = str(response.status_code)
 
     @contextmanager
     def _mapped(self, what: str, feature: str | None = None) -> Iterator[None]:
@@ -358,3 +363,23 @@ class GitlabClient:
             message = "; ".join(answer.get("errors") or []) or f"no {result} was returned"
             raise self.service.error(what, Failure(422, message, cause="MutationError"))
         return made
+
+    def mutate_many(
+        self, document: str, variables: dict[str, Any], what: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Aliased mutations, sent once: the data GitLab answered and its per-alias errors.
+        Raises only when the request failed as a whole (refused, or no answer)."""
+        try:
+            return self._run(document, variables), []
+        except TransportQueryError as err:
+            if err.data is None:  # the document itself was refused: nothing ran
+                raise self.service.error(
+                    what, _graphql_failure(err, self.headers), "work items"
+                ) from None
+            errors = [e for e in err.errors or [] if isinstance(e, dict)]
+            return dict(err.data), errors
+        except Exception as err:
+            found = failure(err, self.headers)
+            if found is None:
+                raise
+            raise self.service.error(what, found, "work items") from None

@@ -272,6 +272,7 @@ class GraphQLCall:
     writes: int = 0  # mutation fields carried out
     log_index: int = -1  # where its request is in the fake's log
     cut: bool = False  # `writes_before_failing` stopped it part-way
+    field_errors: list[str] = field(default_factory=list)  # fields that failed alone
 
 
 class ApiError(Exception):
@@ -1881,7 +1882,9 @@ class FakeGitlab(GraphqlWidgets, FakeServer):
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [self._gitlab_error(err) for err in result.errors]
-            call.errors = [e["message"] for e in body["errors"]]
+            # Errors of the document itself; a mutation that failed alone has its path.
+            call.errors = [e["message"] for e in body["errors"] if not e.get("path")]
+            call.field_errors = [e["message"] for e in body["errors"] if e.get("path")]
         if result.data is not None or not result.errors:
             body["data"] = result.data
         return body
