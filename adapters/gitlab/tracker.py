@@ -44,6 +44,7 @@ from .issues_tracker import IssuesTracker
 from .mutations import Outcome
 from .records import IssueRecord, child_of, plan_comment, plan_notes, story_of
 from .settings import DEFAULT_BASE_URL, Credentials, GitlabSettings, read_credentials
+from .settle import Settled
 from .story_read import StoryRead, StoryReader
 from .trust import Trust
 
@@ -218,7 +219,8 @@ class GitlabTracker:
                 if isinstance(result, u.Unit):
                     follow.append(result)
                 elif isinstance(result, str):
-                    failed.append((unit, result))
+                    if unit.changes:  # a label made ahead of need is made again when needed
+                        failed.append((unit, result))
                 else:
                     applied.extend(result)
             if error is not None:
@@ -231,20 +233,25 @@ class GitlabTracker:
             pending = follow
         yield from applied
         if failed:
-            raise TrackerError(
-                f"GitLab did not carry out {len(failed)} of the changes to {story.ref}: "
-                + "; ".join(f"{unit.what} ({reason})" for unit, reason in failed[:3])
-                + ("; …" if len(failed) > 3 else "")
-            )
+            raise self._refusal(failed)
+
+    def _refusal(self, failed: list[tuple[u.Unit, str]]) -> TrackerError:
+        """One sentence for mutations GitLab refused one by one, as the first one's error."""
+        unit, reason = failed[0]
+        status = 403 if u.NOT_AVAILABLE in reason else 422
+        error = self.client.service.error(unit.what, Failure(status, reason, cause="Mutation"))
+        if len(failed) > 1:
+            others = "; ".join(f"{unit.what} ({reason})" for unit, reason in failed[1:4])
+            more = "; …" if len(failed) > 4 else ""
+            error.args = (f"{error}; {len(failed) - 1} more were not made: {others}{more}",)
+        return error
 
     def _adopt(self, story: Story, lost: list[u.Unit]) -> tuple[list[Applied], list[u.Unit]]:
-        """After a request whose answer was lost: the tasks it made, found by their marker
-        in a fresh read; every other change of it is left for the next run."""
-        creates = [
-            unit for unit in lost if unit.changes and isinstance(unit.changes[0], CreateChild)
-        ]
-        if not creates:
-            return [], lost
+        """After a request whose answer was lost: what it did carry out, as a fresh read
+        shows it (tasks found by their marker); every other change is left for the next run."""
+        lost = [unit for unit in lost if unit.changes]  # a label made ahead is made when needed
+        if not lost:
+            return [], []
         run = self.runs[story.ref]
         parsed = parse_ref(story.ref, "gitlab")
         fresh = self._read(parsed.project, parsed.number, story.ref)
@@ -253,20 +260,20 @@ class GitlabTracker:
             task_id = self._task_id(record, run)
             if task_id:
                 by_task.setdefault(task_id, record)
+        settled = Settled(fresh, by_task, self.obsolete_label)
         adopted: list[Applied] = []
         rest: list[u.Unit] = []
         for unit in lost:
-            if not unit.changes:
-                continue  # a label made ahead of need: found or made again when needed
-            change = unit.changes[0]
-            found = by_task.get(change.task_id) if isinstance(change, CreateChild) else None
-            if found is None or not isinstance(change, CreateChild):
+            found = [settled.applied(change) for change in unit.changes]
+            done = [applied for applied in found if applied is not None]
+            if len(done) < len(found):
                 rest.append(unit)
                 continue
-            run.records[found.key] = found
-            run.gids[found.key] = fresh.gids[found.key]
-            child = child_of(found, change.task_id, self.obsolete_label)
-            adopted.append(Applied(change=change, child=child))
+            adopted.extend(done)
+        # Go on from what GitLab holds now.
+        run.records.update({record.key: record for record in fresh.children})
+        run.gids.update(fresh.gids)
+        run.links = fresh.links
         return adopted, rest
 
     def _look_up(self, run: Run, keys: list[str]) -> None:
@@ -303,24 +310,27 @@ class GitlabTracker:
             error = u.send_units(self.client, units, f"make the labels of {run.project}")
             if error is not None:
                 raise error
-            for unit in units:
-                unit.finish(unit.outcomes)
-            lacking = [name for name in missing if name not in run.labels]
-            if lacking:
-                raise TrackerError(f"GitLab did not make the label {lacking[0]} in {run.project}")
+            failed = [
+                (unit, result)
+                for unit in units
+                if isinstance(result := unit.finish(unit.outcomes), str)
+            ]
+            if failed:
+                raise self._refusal(failed)
             return []
         return [self._label_unit(run, name) for name in ahead]
 
     def _label_unit(self, run: Run, name: str) -> u.Unit:
-        def finish(outcomes: list[Outcome]) -> list[Applied]:
+        def finish(outcomes: list[Outcome]) -> list[Applied] | str:
             label = (outcomes[0].payload or {}).get("label")
             if label:
                 run.labels[name] = label["id"]
-            else:  # made meanwhile by someone else
-                found = self.reader.label(run.project, name, f"find the label {name}")
-                if found:
-                    run.labels[name] = found
-            return []
+                return []
+            found = self.reader.label(run.project, name, f"find the label {name}")
+            if found:  # made meanwhile by someone else
+                run.labels[name] = found
+                return []
+            return outcomes[0].error or "no label was returned"
 
         op = u.create_label(run.project, name, LABEL_COLOR)
         return u.Unit([], [op], finish, f"make the label {name}")
