@@ -1899,7 +1899,9 @@ class FakeGitlab(GraphqlWidgets, FakeServer):
             return None
         if validate(self._schema, document):
             return None  # graphql_sync reports them
-        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
         for definition in document.definitions:
             if not isinstance(definition, OperationDefinitionNode):
                 continue

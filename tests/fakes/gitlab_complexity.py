@@ -25,6 +25,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
+    parse,
 )
 from graphql.utilities import value_from_ast_untyped
 
@@ -156,10 +157,13 @@ def over_limits(
     return None
 
 
-def query_complexity(
-    schema: GraphQLSchema, operation: OperationDefinitionNode, variables: dict[str, Any]
-) -> float:
-    """The complexity of a parsed operation without fragments (for tests and benchmarks)."""
+def query_complexity(schema: GraphQLSchema, source: str, variables: dict[str, Any]) -> float:
+    """The complexity of a document's (first) operation, for tests and benchmarks."""
+    document = parse(source)
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
     root = schema.mutation_type if operation.operation.value == "mutation" else schema.query_type
     assert root is not None
-    return Limits(schema, {}, variables).cost(operation.selection_set, root.name)
+    return Limits(schema, fragments, variables).cost(operation.selection_set, root.name)

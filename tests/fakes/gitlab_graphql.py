@@ -324,7 +324,11 @@ class GraphqlWidgets:
         client_id = input.get("clientMutationId")
         title = input["title"].strip()
         if title in project.labels:
-            return {"label": None, "errors": ["Title has already been taken"], "clientMutationId": client_id}
+            return {
+                "label": None,
+                "errors": ["Title has already been taken"],
+                "clientMutationId": client_id,
+            }
         (name,) = self._ensure_labels(project, [title])
         label = project.labels[name]
         label.color = input.get("color") or label.color
