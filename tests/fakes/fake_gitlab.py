@@ -28,9 +28,13 @@ Switches (plain attributes, flip them at any time):
   ``throttle(times, retry_after)`` forces 429s regardless (``times=None``: until
   ``unthrottle()``). A 429 carries ``Retry-After`` and the body ``Retry later\n`` (text/plain).
 * Write faults (a write is a REST POST/PUT/DELETE or a GraphQL mutation): ``refuse_writes``
-  (the next N writes answer 502 and are not carried out), ``writes_before_failing`` (after
-  N more writes, every write answers so; None: off) and ``lose_creates`` (the next N creates
-  of an issue or work item are carried out, then answered 502: the answer is lost).
+  (the next N write requests answer 502 and are not carried out), ``writes_before_failing``
+  (after N more writes, every write answers so; None: off; in a GraphQL request it counts
+  mutation fields, and the request is cut where it runs out: those before are carried out,
+  the answer is a 502), ``lose_creates`` (the next N requests that create an issue or work
+  item are carried out, then answered 502: the answer is lost) and ``fail_mutations`` (one
+  mutation fails alone inside its request; see ``gitlab_graphql``).
+* GitLab's query limits (``gitlab_complexity``): complexity 250 (200 anonymous), depth 20 (15).
 * ``hold_first_writes`` (default 0): N makes the next N writes wait for one another before
   any is carried out, so N runs started together have all read before any of them writes.
 * ``tokens`` (token -> "write" | "read"): a read token gets 403 ``{"message": "403 Forbidden"}``
@@ -43,7 +47,8 @@ State helpers (thread-safe, no request logged): ``add_project``, ``find_project`
 ``project_issues``, ``work_item``, ``add_user``, ``add_member``, ``add_note`` (``author=``),
 ``issue_notes``, ``add_link``, ``issue_links``, ``set_parent``,
 ``children``, ``type_gid``; records are the dataclasses below and can be edited in place.
-Request log helpers: ``count(method, path_regex)``, ``graphql_ops`` / ``graphql_count(field)``;
+Request log helpers: ``count(method, path_regex)``, ``graphql_ops`` / ``graphql_count(field)``
+(each op has ``writes``, the mutation fields carried out, and ``log_index``);
 ``errors`` holds tracebacks of handler crashes (answered 500).
 
 Users: every token authenticates as ``user`` (a Maintainer of every project); ``add_user`` makes
