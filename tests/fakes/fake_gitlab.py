@@ -83,12 +83,14 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from graphql import (
+    DocumentNode,
+    ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     build_schema,
-    graphql_sync,
+    execute,
     parse,
     validate,
 )
@@ -418,6 +420,7 @@ class FakeGitlab(GraphqlWidgets, FakeServer):
         self._rest_routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._register_routes()
         self._schema = self._build_schema()
+        self._documents: dict[str, tuple[DocumentNode | None, list[GraphQLError]]] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> FakeGitlab:
@@ -1875,13 +1878,19 @@ class FakeGitlab(GraphqlWidgets, FakeServer):
             call.errors = [limited]
             return {"errors": [{"message": limited}]}
         context: dict[str, Any] = {"access": access}
-        result = graphql_sync(
-            self._schema,
-            source,
-            variable_values=variables,
-            operation_name=operation_name,
-            context_value=context,
-        )
+        document, invalid = self._parsed(source)
+        if document is None or invalid:
+            result = ExecutionResult(None, invalid)
+        else:
+            executed = execute(
+                self._schema,
+                document,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=context,
+            )
+            assert isinstance(executed, ExecutionResult)  # every resolver is synchronous
+            result = executed
         call.writes = int(context.get("writes", 0))
         call.cut = bool(context.get("cut"))
         body: dict[str, Any] = {}
@@ -1894,16 +1903,24 @@ class FakeGitlab(GraphqlWidgets, FakeServer):
             body["data"] = result.data
         return body
 
+    def _parsed(self, source: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
+        """A document parsed and validated once (clients send the same few again and again)."""
+        if source not in self._documents:
+            try:
+                document = parse(source)
+            except GraphQLError as err:
+                self._documents[source] = (None, [err])
+            else:
+                self._documents[source] = (document, validate(self._schema, document))
+        return self._documents[source]
+
     def _over_limits(
         self, source: str, operation_name: str | None, variables: Any, access: str | None
     ) -> str | None:
         """GitLab's complexity and depth limits, checked on a valid document before it runs."""
-        try:
-            document = parse(source)
-        except GraphQLError:
-            return None
-        if validate(self._schema, document):
-            return None  # graphql_sync reports them
+        document, invalid = self._parsed(source)
+        if document is None or invalid:
+            return None  # reported as the document's errors
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
