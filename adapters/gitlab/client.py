@@ -29,7 +29,7 @@ from requests.adapters import HTTPAdapter
 from storyplan.adapters.shared import transport
 from storyplan.adapters.shared.transport import TRANSIENT, Failure, Service, read_retry
 
-from .records import IssueRecord, LabelRecord, LinkRow, NoteRecord, UserRef
+from .records import IssueRecord, LinkRow, NoteRecord, UserRef
 from .settings import Credentials
 
 PER_PAGE = 100
@@ -180,16 +180,6 @@ class GitlabClient:
     def issue(self, project: str, iid: int | str, what: str) -> IssueRecord:
         return IssueRecord.model_validate(self._get(what, _issue_path(project, iid)))
 
-    def issues(self, project: str, iids: list[int], what: str) -> list[IssueRecord]:
-        """The issues with these iids, a hundred a request."""
-        found: list[IssueRecord] = []
-        for start in range(0, len(iids), PER_PAGE):
-            chunk = iids[start : start + PER_PAGE]
-            query = {"iids[]": chunk, "state": "all"}  # Grape reads arrays with brackets
-            rows = self._pages(what, f"/projects/{_project(project)}/issues", **query)
-            found.extend(IssueRecord.model_validate(row) for row in rows)
-        return found
-
     def marked_issues(self, project: str, marker: str, what: str) -> Iterator[IssueRecord]:
         """Every issue whose text holds `marker`, oldest first: a lost create's leftovers.
         Only this story's tasks match, so the pages are as few as its tasks."""
@@ -283,34 +273,6 @@ class GitlabClient:
         path = f"{_issue_path(issue.project, issue.iid)}/links/{link_id}"
         self._call(what, lambda: self.gl.http_delete(path, obey_rate_limit=False), allow=(404,))
 
-    # -- labels
-    def label_gid(self, project: str, name: str) -> str:
-        """The global id of a label, made if the project has none of that name."""
-        what = f"find or make the label {name} in {project}"
-        label = self._label(project, name, what)
-        if label is not None:
-            return label.gid
-        path = f"/projects/{_project(project)}/labels"
-        data = {"name": name, "color": LABEL_COLOR}
-
-        def post() -> Any:
-            return self.gl.http_post(path, post_data=data, obey_rate_limit=False)
-
-        made = self._call(what, post, allow=(409,))
-        if not isinstance(made, Failure):
-            return LabelRecord.model_validate(made).gid
-        label = self._label(project, name, what)  # 409: made meanwhile by someone else
-        if label is None:
-            raise self.service.error(what, made)
-        return label.gid
-
-    def _label(self, project: str, name: str, what: str) -> LabelRecord | None:
-        for row in self._pages(what, f"/projects/{_project(project)}/labels", search=name):
-            label = LabelRecord.model_validate(row)
-            if label.name == name:
-                return label
-        return None
-
     # -- GraphQL
     @property
     def graphql(self) -> gitlab.GraphQL:
@@ -363,19 +325,6 @@ class GitlabClient:
                 transport.on_wait(f"GitLab did not answer; retrying in {wait:.1f} s")
                 time.sleep(wait)
             attempt += 1
-
-    def mutate(
-        self, document: str, variables: dict[str, Any], payload: str, result: str, what: str
-    ) -> dict[str, Any]:
-        """A GraphQL mutation, sent once: `payload.result`; `payload.errors` mean nothing
-        was changed."""
-        with self._mapped(what, "work items"):
-            answer: dict[str, Any] = self._run(document, variables)[payload]
-        made: dict[str, Any] | None = answer.get(result)
-        if answer.get("errors") or made is None:
-            message = "; ".join(answer.get("errors") or []) or f"no {result} was returned"
-            raise self.service.error(what, Failure(422, message, cause="MutationError"))
-        return made
 
     def mutate_many(
         self, document: str, variables: dict[str, Any], what: str

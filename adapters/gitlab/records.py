@@ -83,37 +83,6 @@ class NoteRecord(Record):
     author: UserRef | None = None
 
 
-class LabelRecord(Record):
-    id: int
-    name: str
-    is_project_label: bool = True
-
-    @property
-    def gid(self) -> str:
-        kind = "ProjectLabel" if self.is_project_label else "GroupLabel"
-        return f"gid://gitlab/{kind}/{self.id}"
-
-
-def _number(gid: str) -> int:
-    return int(gid.rsplit("/", 1)[-1])
-
-
-def task_record(item: dict[str, Any], project_id: int) -> IssueRecord:
-    """A Task work item as `workItemCreate` answers it, in the shape REST would give."""
-    return IssueRecord(
-        id=_number(item["id"]),
-        iid=int(item["iid"]),
-        project_id=project_id,
-        title=item["title"],
-        description=item["description"],
-        state="opened" if item["state"] == "OPEN" else "closed",
-        web_url=item["webUrl"] or "",
-        issue_type="task",
-        references=References(full=item["reference"]),
-        blocking_issues_count=0,
-    )
-
-
 def story_of(issue: IssueRecord, source: str) -> Story:
     return Story(
         ref=issue.key,
