@@ -13,11 +13,11 @@ import pytest
 from storyplan import markers
 from storyplan.adapters.gitlab.mutations import Op, document, requests
 from storyplan.adapters.gitlab.story_read import story_document
-from storyplan.cli import main
 from tests.e2e.harness_gitlab import PROJECT, assert_clean, gitlab_environment
 from tests.e2e.stories import TaskSpec, diamond, edges, story_text
-from tests.fakes.fake_gitlab import FakeGitlab, Issue, is_write
+from tests.fakes.fake_gitlab import FakeGitlab, Issue
 from tests.fakes.gitlab_complexity import AUTHENTICATED_COMPLEXITY, query_complexity
+from tests.test_gitlab import plan_notes, ref, run, writes
 
 
 @pytest.fixture
@@ -31,16 +31,6 @@ def fake() -> Iterator[FakeGitlab]:
 
 def story(fake: FakeGitlab, tasks: list[TaskSpec]) -> Issue:
     return fake.add_issue(PROJECT, "Sign in", description=story_text(tasks))
-
-
-def ref(issue: Issue) -> str:
-    return f"gitlab:{PROJECT}#{issue.iid}"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def task_ids(fake: FakeGitlab, issue: Issue) -> list[str]:
@@ -64,14 +54,6 @@ def blocking(fake: FakeGitlab, issue: Issue) -> set[tuple[str, str]]:
             for lk in fake.links.values()
             if lk.link_type == "blocks" and lk.source_id in by_id and lk.target_id in by_id
         }
-
-
-def plan_notes(fake: FakeGitlab, issue: Issue) -> list[str]:
-    return [n.body for n in fake.issue_notes(issue) if "storyplan:plan" in n.body]
-
-
-def write_requests(fake: FakeGitlab) -> int:
-    return sum(1 for e in fake.log if is_write(e.method, e.path, e.request_body))
 
 
 # -- a batch where some mutations fail -------------------------------------------------------
@@ -101,7 +83,7 @@ def test_creates_that_fail_alone_are_reported_and_the_next_run_makes_only_those(
     assert [op.root_fields.count("workItemCreate") for op in creates] == [3]
     fake.clear_log()
     code, out, _ = run(capsys, "apply", ref(issue))
-    assert (code, "up to date" in out, write_requests(fake)) == (0, True, 0)
+    assert (code, "up to date" in out, len(writes(fake))) == (0, True, 0)
 
 
 def test_a_link_that_fails_alone_is_made_by_the_next_run_and_the_rest_stay(
@@ -151,7 +133,7 @@ def test_a_trusted_plan_note_this_token_may_not_edit_is_replaced_by_one_it_may(
     assert json.loads(out)["plan"].endswith(f"#note_{note.id}")
     fake.clear_log()
     code, out, _ = run(capsys, "apply", ref(issue))
-    assert (code, "up to date" in out, write_requests(fake)) == (0, True, 0)
+    assert (code, "up to date" in out, len(writes(fake))) == (0, True, 0)
 
 
 # -- what a no-op costs ----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from storyplan.ports import (
 )
 
 from . import units as u
-from .blocked_by import blocked_by, with_blocked_by
+from .blocked_by import blocked_by, fallback_note, with_blocked_by
 from .mutations import Op, Outcome
 from .records import (
     IssueRecord,
@@ -41,11 +41,6 @@ from .records import (
     child_of,
     gid_number,
     plan_comment,
-)
-
-HOW = (
-    'so each dependency is a "relates to" link plus a "Blocked by" line in the blocked '
-    "task's description"
 )
 
 
@@ -356,11 +351,4 @@ class Writer:
         if run.announced or run.mode == "relates_to":
             return ()
         run.announced = True
-        if run.detected:
-            return (
-                f"the GitLab at {run.host} has no blocking issue links on this tier "
-                f"(403: {u.UNLICENSED_MESSAGE}), {HOW}",
-            )
-        return (
-            f"this story's tasks already keep their dependencies without blocking links, {HOW}",
-        )
+        return (fallback_note(u.UNLICENSED_MESSAGE if run.detected else None, run.host),)

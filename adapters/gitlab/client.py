@@ -30,7 +30,7 @@ from storyplan.adapters.shared import transport
 from storyplan.adapters.shared.transport import TRANSIENT, Failure, Service, read_retry
 
 from .records import IssueRecord, LinkRow, NoteRecord, UserRef
-from .settings import Credentials
+from .settings import DEFAULT_BASE_URL, Credentials, GitlabSettings
 
 PER_PAGE = 100
 # GraphQL's answer when something is missing or the token may not touch it (GitLab says both
@@ -123,6 +123,15 @@ class GitlabClient:
             session=session,
         )
         self._graphql: gitlab.GraphQL | None = None
+
+    @classmethod
+    def for_settings(cls, settings: GitlabSettings, credentials: Credentials) -> GitlabClient:
+        return cls(
+            settings.base_url or DEFAULT_BASE_URL,
+            credentials,
+            timeout=settings.timeout,
+            retries=settings.retries,
+        )
 
     @property
     def host(self) -> str:

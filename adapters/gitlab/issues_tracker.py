@@ -39,7 +39,7 @@ from .client import GitlabClient
 from .dependencies import Dependencies
 from .records import IssueRecord, child_of, plan_comment, plan_notes, story_of
 from .seen import Seen
-from .settings import DEFAULT_BASE_URL, Credentials, GitlabSettings
+from .settings import Credentials, GitlabSettings
 from .trust import Trust
 
 
@@ -59,12 +59,7 @@ class IssuesTracker:
         trusted_authors: Iterable[str] = (),
     ) -> None:
         self.settings = settings
-        self.client = GitlabClient(
-            settings.base_url or DEFAULT_BASE_URL,
-            credentials,
-            timeout=settings.timeout,
-            retries=settings.retries,
-        )
+        self.client = GitlabClient.for_settings(settings, credentials)
         self.limits = Limits(max_comment_chars=note_max_chars)
         # Issues have no native nesting here: the children are related issues.
         self.capabilities = Capabilities(sub_issues=False)

@@ -37,7 +37,7 @@ from storyplan.ports import (
 from storyplan.refs import Ref, parse_ref
 
 from . import units as u
-from .blocked_by import blocked_by
+from .blocked_by import line_links
 from .changes import Run, Writer
 from .client import LABEL_COLOR, GitlabClient
 from .issues_tracker import IssuesTracker
@@ -69,12 +69,7 @@ class GitlabTracker:
         trusted_authors: Iterable[str] = (),
     ) -> None:
         self.settings = settings
-        self.client = GitlabClient(
-            settings.base_url or DEFAULT_BASE_URL,
-            credentials,
-            timeout=settings.timeout,
-            retries=settings.retries,
-        )
+        self.client = GitlabClient.for_settings(settings, credentials)
         self.limits = Limits(max_children=MAX_CHILD_TASKS, max_comment_chars=NOTE_MAX_CHARS)
         self.capabilities = Capabilities()
         self.obsolete_label = obsolete_label
@@ -179,14 +174,11 @@ class GitlabTracker:
 
     def _links(self, run: Run, records: list[IssueRecord]) -> set[Link]:
         keys = {record.key for record in records}
-        found: set[Link] = set()
+        found = line_links(records, keys)
+        run.lines_in_use = run.lines_in_use or bool(found)
+        if run.mode == "relates_to":
+            return found  # configured: every dependency is a line, no blocking links to read
         for record in records:
-            for blocker in blocked_by(record.description or "", record.project):
-                if blocker in keys:
-                    found.add(Link(blocker=blocker, blocked=record.key))
-                    run.lines_in_use = True
-            if run.mode == "relates_to":
-                continue  # configured: every dependency is a line, no blocking links to read
             for other, link_type in run.links.get(record.key, []):
                 if other not in keys:
                     continue

@@ -141,7 +141,9 @@ class GitlabHarness:
                 for entry in self.fake.log[self._mark :]
                 if _logged_write(entry) and not entry.path.endswith("/api/graphql")
             )
-            return rest + sum(op.writes for op in self.fake.graphql_ops if op.log_index >= self._mark)
+            return rest + sum(
+                op.writes for op in self.fake.graphql_ops if op.log_index >= self._mark
+            )
 
     def reads(self) -> int:
         return sum(1 for entry in self.fake.log[self._mark :] if not _logged_write(entry))

@@ -1854,24 +1854,16 @@ class FakeGitlab(GraphqlWidgets, FakeServer):
         operation_name = payload.get("operationName")
         call = GraphQLCall("", operation_name, [], variables, source, [])
         call.log_index = len(self.log)
-        try:
-            document = parse(source)
-            for definition in document.definitions:
-                if not isinstance(definition, OperationDefinitionNode):
-                    continue
-                name = definition.name.value if definition.name else None
-                if operation_name and name != operation_name:
-                    continue
-                call.operation_type = definition.operation.value
-                call.operation_name = name
-                call.root_fields = [
-                    sel.name.value
-                    for sel in definition.selection_set.selections
-                    if isinstance(sel, FieldNode)
-                ]
-                break
-        except GraphQLError:
-            pass
+        document, _ = self._parsed(source)
+        definition = self._operation(document, operation_name)
+        if definition is not None:
+            call.operation_type = definition.operation.value
+            call.operation_name = definition.name.value if definition.name else None
+            call.root_fields = [
+                sel.name.value
+                for sel in definition.selection_set.selections
+                if isinstance(sel, FieldNode)
+            ]
         self.graphql_ops.append(call)
         limited = self._over_limits(source, operation_name, variables, access)
         if limited is not None:
@@ -1924,16 +1916,25 @@ class FakeGitlab(GraphqlWidgets, FakeServer):
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        for definition in document.definitions:
+        definition = self._operation(document, operation_name)
+        if definition is None:
+            return None
+        values = variables if isinstance(variables, dict) else {}
+        return over_limits(
+            self._schema, definition, fragments, values, authenticated=access is not None
+        )
+
+    @staticmethod
+    def _operation(
+        document: DocumentNode | None, operation_name: str | None
+    ) -> OperationDefinitionNode | None:
+        """The operation a request names (its only one when it names none)."""
+        for definition in document.definitions if document is not None else ():
             if not isinstance(definition, OperationDefinitionNode):
                 continue
             name = definition.name.value if definition.name else None
-            if operation_name and name != operation_name:
-                continue
-            values = variables if isinstance(variables, dict) else {}
-            return over_limits(
-                self._schema, definition, fragments, values, authenticated=access is not None
-            )
+            if not operation_name or name == operation_name:
+                return definition
         return None
 
     @staticmethod
