@@ -85,10 +85,8 @@ class GitlabTracker:
     def _read(self, project: str, iid: int | str, key: str) -> StoryRead:
         read = self.reader.read(project, iid, f"read story {key}")
         if read is None:
-            raise self.client.service.error(
-                f"read story {key}",
-                Failure(404, "not found", cause="GraphQL"),
-            )
+            # Missing, or hidden from this token (GitLab's GraphQL API says both the same way).
+            raise self.client.service.error(f"read story {key}", Failure(404, cause="GraphQL"))
         self.trust.know(read.me)
         return read
 
