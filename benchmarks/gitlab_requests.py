@@ -22,7 +22,13 @@ from tests.e2e.harness import run_cli
 from tests.e2e.harness_gitlab import GitlabHarness, gitlab_harness
 from tests.e2e.stories import story_text
 
-TARGETS = {"first apply": 6, "no-op apply": 2, "edit: reword task 10": 6, "sync, 1 closed": 2}
+# Issue 14's targets; an edit has none of its own (it is a first apply's two write requests).
+TARGETS: dict[str, int | None] = {
+    "first apply": 6,
+    "no-op apply": 2,
+    "edit: reword task 10": None,
+    "sync, 1 closed": 2,
+}
 
 
 def steps(tracker: GitlabHarness) -> list[tuple[str, list[str]]]:
@@ -56,8 +62,9 @@ def measure(free: bool) -> int:
     print(f"\n{name}, 20 tasks, 25 dependency edges (fake GitLab on loopback)")
     print(f"{'run':<24}{'requests':>9}{'target':>8}{'reads':>7}{'writes':>8}{'wall s':>8}")
     for label, requests, reads, writes, elapsed in rows:
-        target = f"<= {TARGETS[label]}"
-        mark = "" if requests <= TARGETS[label] else "  over target"
+        most = TARGETS[label]
+        target = "-" if most is None else f"<= {most}"
+        mark = "  over target" if most is not None and requests > most else ""
         print(f"{label:<24}{requests:>9}{target:>8}{reads:>7}{writes:>8}{elapsed:>8.2f}{mark}")
     return 0
 
