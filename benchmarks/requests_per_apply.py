@@ -21,6 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.e2e.harness import HARNESSES, Harness, environment, run_cli
 from tests.e2e.stories import TaskSpec, checklist_text, diamond, story_text
 
+# HTTP requests per run where a tracker batches many writes in one (see gitlab_requests.py).
+REQUEST_TARGETS = {"gitlab": {"first apply": 6, "no-op re-apply": 2}}
+REQUEST_TARGETS["gitlab-free"] = REQUEST_TARGETS["gitlab"]
+
 
 def story(rename: bool = False) -> list[TaskSpec]:
     tasks = []
@@ -35,6 +39,7 @@ def story(rename: bool = False) -> list[TaskSpec]:
 
 def measure(name: str, harness: Callable[[], AbstractContextManager[Harness]]) -> int:
     rows = []
+    requests: dict[str, int] = {}
     with harness() as tracker:
         for label, tasks in (
             ("first apply", story()),
@@ -51,11 +56,15 @@ def measure(name: str, harness: Callable[[], AbstractContextManager[Harness]]) -
                 print(f"{label}: apply failed with exit code {code}", file=sys.stderr)
                 return 1
             rows.append((label, tracker.reads(), tracker.writes(), elapsed))
+            if hasattr(tracker, "requests"):
+                requests[label] = tracker.requests()
     edges = sum(len(t.depends_on) for t in story())
     print(f"\n{name}, 20 tasks, {edges} dependency edges (fake server on loopback)")
     print(f"{'run':<24}{'reads':>7}{'writes':>8}{'wall s':>9}")
     for label, reads, writes, elapsed in rows:
         print(f"{label:<24}{reads:>7}{writes:>8}{elapsed:>9.2f}")
+    for label, target in REQUEST_TARGETS.get(name, {}).items():
+        print(f"{label}: {requests[label]} HTTP requests (target <= {target})")
     return 0
 
 

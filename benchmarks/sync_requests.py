@@ -1,5 +1,6 @@
-"""Requests of `storyplan sync --all` against the fake GitHub: 100 planned stories of 8
-tasks each, of which 10 progressed (a sub-issue closed). Prints reads and writes per story.
+"""Requests of `storyplan sync --all` against the fake GitHub, then the fake GitLab: 100
+planned stories of 8 tasks each, of which 10 progressed (a sub-issue closed). Prints reads and
+writes per story (GitLab: requests per story beside the target of 2 for syncing one story).
 
 Run from the repository root: python benchmarks/sync_requests.py
 """
@@ -49,5 +50,35 @@ def main() -> int:
     return 0
 
 
+def gitlab_main() -> int:
+    from tests.e2e.harness_gitlab import PROJECT, gitlab_harness
+
+    with gitlab_harness() as gl, contextlib.redirect_stdout(io.StringIO()):
+        fake = gl.fake
+        issues = []
+        for index in range(STORIES):
+            issue = fake.add_issue(PROJECT, f"Story {index}", description=story_text(diamond(8)))
+            issues.append(issue)
+            if cli(["apply", f"gitlab:{PROJECT}#{issue.iid}"]) != 0:
+                raise SystemExit("seeding failed")
+        for issue in issues[:CHANGED]:
+            child = fake.children(issue)[0]
+            with fake.lock:
+                child.state = "closed"
+        gl.mark()
+        start = time.perf_counter()
+        code = cli(["sync", "--all", f"gitlab:{PROJECT}", "--json"])
+        elapsed = time.perf_counter() - start
+        requests, writes = gl.requests(), gl.writes()
+    if code != 0:
+        print(f"sync --all failed with exit code {code}", file=sys.stderr)
+        return 1
+    print(f"\nsync --all, GitLab: {STORIES} stories x 8 tasks, {CHANGED} progressed")
+    print(f"requests {requests:>5}  ({requests / STORIES:.2f} per story; target <= 2 a story)")
+    print(f"writes   {writes:>5}  ({writes / STORIES:.2f} per story; one per changed story)")
+    print(f"wall     {elapsed:>5.2f} s ({1000 * elapsed / STORIES:.0f} ms per story, loopback)")
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main() or gitlab_main())

@@ -1,7 +1,7 @@
 """The public corpus of real stories and the reading a person makes of each
-(tests/corpus/expected.toml), compared with what storyplan's parser reads: task count,
-dependency edges and acceptance criteria. Shared by tests/test_corpus.py and
-benchmarks/corpus_score.py.
+(tests/corpus/expected.toml), compared with what storyplan's parser reads: how many stories
+a file holds and, per story, task count, dependency edges and acceptance criteria (each
+counted once). Shared by tests/test_corpus.py and benchmarks/corpus_score.py.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 
 from storyplan.compose import make_tracker
 from storyplan.config import Settings
-from storyplan.model import Plan
+from storyplan.model import Plan, Story
 from storyplan.parse import parse_story
+from storyplan.parse.stories import select_story, split_stories
 from storyplan.refs import Ref
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -56,21 +57,14 @@ def _bounds(value: Any, name: str, field: str) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class Expected:
-    """What a careful person reads in one corpus story."""
+class Counts:
+    """What a careful person reads in one story: tasks, dependency edges and criteria."""
 
-    name: str
-    format: str
     tasks: tuple[int, int]
     edges: frozenset[Edge]
     optional: tuple[tuple[frozenset[str], frozenset[str]], ...]
     criteria: tuple[int, int]
-    stories: int | None
-    positional: bool
-
-    @property
-    def path(self) -> Path:
-        return CORPUS / self.name
+    story: int | None = None  # the story of a file holding several (`--story N`)
 
     def allows(self, edge: Edge) -> bool:
         """Whether an edge the parser drew is one a person draws or might draw."""
@@ -79,20 +73,51 @@ class Expected:
         )
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What a careful person reads in one corpus file: how many stories it holds and, for
+    the file (one story) or for chosen stories of it (several), the counts."""
+
+    name: str
+    format: str
+    stories: int
+    readings: tuple[Counts, ...]
+    positional: bool
+
+    @property
+    def path(self) -> Path:
+        return CORPUS / self.name
+
+
+def _counts(entry: dict[str, Any], name: str, story: int | None = None) -> Counts:
+    where = name if story is None else f"{name} story {story}"
+    return Counts(
+        tasks=_bounds(entry["tasks"], where, "tasks"),
+        edges=frozenset((task_key(a), task_key(b)) for a, b in entry.get("edges", [])),
+        optional=tuple((_ids(a), _ids(b)) for a, b in entry.get("edges_optional", [])),
+        criteria=_bounds(entry["criteria"], where, "criteria"),
+        story=story,
+    )
+
+
 def _expected(name: str, entry: dict[str, Any]) -> Expected:
     fmt = entry.get("format")
     if not isinstance(fmt, str) or not fmt.strip():
         raise ValueError(f"{TABLE.name}: {name}: every story needs a format")
-    required = frozenset((task_key(a), task_key(b)) for a, b in entry.get("edges", []))
-    optional = tuple((_ids(a), _ids(b)) for a, b in entry.get("edges_optional", []))
+    stories = entry.get("stories", 1)
+    chosen = entry.get("story", [])
+    if stories > 1 and not chosen:
+        raise ValueError(f"{TABLE.name}: {name}: a file with several stories names one to read")
+    readings = (
+        tuple(_counts(part, name, part["number"]) for part in chosen)
+        if stories > 1
+        else (_counts(entry, name),)
+    )
     return Expected(
         name=name,
         format=fmt,
-        tasks=_bounds(entry["tasks"], name, "tasks"),
-        edges=required,
-        optional=optional,
-        criteria=_bounds(entry["criteria"], name, "criteria"),
-        stories=entry.get("stories"),
+        stories=stories,
+        readings=readings,
         positional=entry.get("ids") == "position",
     )
 
@@ -119,11 +144,38 @@ class Reading:
     criteria: int
 
 
-def parse_file(path: Path) -> Plan:
-    """Parse a story file the way `storyplan check` does: through the files tracker
-    (a .jira file is Jira wiki markup) and the real parser."""
+def read_story(path: Path, story: int | None = None) -> Story:
+    """A story file as `storyplan check` reads it: through the files tracker (a .jira file
+    is Jira wiki markup), and for `story` N the N-th story of a file that holds several."""
     tracker = make_tracker(Settings(), Ref("files", str(path), ""))
-    return parse_story(tracker.fetch_story(str(path)))
+    whole = tracker.fetch_story(str(path))
+    return whole if story is None else select_story(whole, story)
+
+
+def parse_file(path: Path, story: int | None = None) -> Plan:
+    """Parse a story file (or its story N) with the real parser."""
+    return parse_story(read_story(path, story))
+
+
+def count_stories(path: Path) -> int:
+    """How many stories storyplan finds in a file (one unless it holds several)."""
+    whole = read_story(path)
+    parts = split_stories(whole.body) if whole.markup == "markdown" else []
+    return len(parts) if len(parts) >= 2 else 1
+
+
+def distinct_criteria(plan: Plan) -> int:
+    """The acceptance criteria a plan holds, each counted once: the story's own and each
+    task's own. A task's `(AC: 1)` shows the story's criterion 1 under the task too; that
+    copy is the same criterion, not another."""
+    story = {" ".join(item.text.split()) for item in plan.acceptance_criteria}
+    own = [
+        item
+        for task in plan.tasks
+        for item in task.acceptance_criteria
+        if " ".join(item.text.split()) not in story
+    ]
+    return len(plan.acceptance_criteria) + len(own)
 
 
 def reading(plan: Plan, positional: bool = False) -> Reading:
@@ -134,10 +186,7 @@ def reading(plan: Plan, positional: bool = False) -> Reading:
         for task in plan.tasks
         for dep in task.depends_on
     )
-    criteria = len(plan.acceptance_criteria) + sum(
-        len(task.acceptance_criteria) for task in plan.tasks
-    )
-    return Reading(len(plan.tasks), edges, criteria)
+    return Reading(len(plan.tasks), edges, distinct_criteria(plan))
 
 
 def _within(value: int, bounds: tuple[int, int]) -> bool:
@@ -155,15 +204,17 @@ def _pairs(edges: frozenset[Edge] | set[Edge]) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Which of the three readings match the table, and how each miss differs."""
+    """Which of the readings match the table, and how each miss differs."""
 
     tasks: bool
     edges: bool
     criteria: bool
     misses: tuple[str, ...]
+    stories: bool = True
 
 
-def compare(expected: Expected, got: Reading) -> Verdict:
+def compare(expected: Counts, got: Reading) -> Verdict:
+    """One story's reading against the table's."""
     misses = []
     tasks_ok = _within(got.tasks, expected.tasks)
     if not tasks_ok:
@@ -177,4 +228,26 @@ def compare(expected: Expected, got: Reading) -> Verdict:
     criteria_ok = _within(got.criteria, expected.criteria)
     if not criteria_ok:
         misses.append(f"criteria: expected {_shown(expected.criteria)}, got {got.criteria}")
+    if expected.story is not None:
+        misses = [f"story {expected.story}: {miss}" for miss in misses]
     return Verdict(tasks_ok, not missing and not extra, criteria_ok, tuple(misses))
+
+
+def judge(expected: Expected) -> Verdict:
+    """A whole corpus file: the stories storyplan finds in it, then each story the table
+    reads (the file itself, or its chosen stories); every one must match."""
+    found = count_stories(expected.path)
+    verdicts = [
+        compare(counts, reading(parse_file(expected.path, counts.story), expected.positional))
+        for counts in expected.readings
+    ]
+    misses = (
+        [] if found == expected.stories else [f"stories: expected {expected.stories}, got {found}"]
+    )
+    return Verdict(
+        tasks=all(v.tasks for v in verdicts),
+        edges=all(v.edges for v in verdicts),
+        criteria=all(v.criteria for v in verdicts),
+        misses=(*misses, *(m for v in verdicts for m in v.misses)),
+        stories=found == expected.stories,
+    )

@@ -850,3 +850,154 @@ def test_held_writes_wait_for_one_another(fake: FakeGitlab) -> None:
     assert fake.hold_first_writes == 0
     write("three")  # later writes go straight through
     assert len(fake.project_issues(PROJECT)) == 3
+
+
+# -- linked items, notes and labels through GraphQL -------------------------------------------
+LINKS = """
+mutation($a: WorkItemAddLinkedItemsInput!, $b: WorkItemAddLinkedItemsInput!) {
+  first: workItemAddLinkedItems(input: $a) { errors message }
+  again: workItemAddLinkedItems(input: $b) { errors message }
+}
+"""
+LINKED = """
+query($id: WorkItemID!) {
+  workItem(id: $id) {
+    widgets {
+      ... on WorkItemWidgetLinkedItems {
+        blocked blockedByCount
+        linkedItems(first: 10) { nodes { linkType workItem { iid } } }
+      }
+    }
+  }
+}
+"""
+
+
+def _linked(gql: gitlab.GraphQL, gid: str) -> dict[str, Any]:
+    widgets = gql.execute(LINKED, variable_values={"id": gid})["workItem"]["widgets"]
+    found: dict[str, Any] = next(w for w in widgets if "linkedItems" in w)
+    return found
+
+
+def test_linked_items_are_added_read_from_both_ends_and_removed(
+    fake: FakeGitlab, gql: gitlab.GraphQL
+) -> None:
+    one, two, three = (fake.add_issue(PROJECT, f"Issue {n}") for n in range(3))
+    blocks = {"id": one.gid, "workItemsIds": [two.gid, three.gid], "linkType": "BLOCKS"}
+    answer = gql.execute(LINKS, variable_values={"a": blocks, "b": blocks})
+    assert answer["first"]["errors"] == []
+    assert answer["again"]["errors"] == ["Items are already linked"]
+    assert fake.graphql_ops[-1].writes == 1  # the second one made nothing
+    seen = _linked(gql, two.gid)
+    assert (seen["blocked"], seen["blockedByCount"]) == (True, 1)
+    assert seen["linkedItems"]["nodes"] == [
+        {"linkType": "is_blocked_by", "workItem": {"iid": str(one.iid)}}
+    ]
+    remove = """mutation($i: WorkItemRemoveLinkedItemsInput!) {
+      workItemRemoveLinkedItems(input: $i) { errors } }"""
+    gql.execute(remove, variable_values={"i": {"id": two.gid, "workItemsIds": [one.gid]}})
+    assert [lk.target_id for lk in fake.issue_links(one)] == [three.id]
+
+
+def test_blocking_links_need_a_licence_and_ten_ids_is_the_most(
+    fake: FakeGitlab, gql: gitlab.GraphQL
+) -> None:
+    fake.blocking_links_available = False
+    one, two = fake.add_issue(PROJECT, "One"), fake.add_issue(PROJECT, "Two")
+    blocked = {"id": one.gid, "workItemsIds": [two.gid], "linkType": "BLOCKED_BY"}
+    related = {"id": one.gid, "workItemsIds": [two.gid]}
+    answer = gql.execute(LINKS, variable_values={"a": blocked, "b": related})
+    assert answer["first"]["errors"] == [
+        "Blocked work items are not available for the current subscription tier"
+    ]
+    assert answer["again"]["errors"] == []
+    assert [lk.link_type for lk in fake.issue_links(one)] == ["relates_to"]
+    many = {"id": one.gid, "workItemsIds": [two.gid] * 11}
+    with pytest.raises(TransportQueryError) as refused:
+        gql.execute(LINKS, variable_values={"a": many, "b": related})
+    assert refused.value.errors is not None
+    assert refused.value.errors[0]["message"].startswith("No more than 10 work items")
+
+
+def test_notes_are_read_as_discussions_and_only_their_author_edits_one(
+    fake: FakeGitlab, gql: gitlab.GraphQL
+) -> None:
+    issue = fake.add_issue(PROJECT, "Story")
+    fake.add_user("dana")
+    theirs = fake.add_note(issue, "by dana", author="dana")
+    notes = """
+    mutation($c: CreateNoteInput!, $u: UpdateNoteInput!) {
+      mine: createNote(input: $c) { note { id author { username } } errors }
+      theirs: updateNote(input: $u) { note { id } errors }
+    }"""
+    with pytest.raises(TransportQueryError) as caught:
+        gql.execute(
+            notes,
+            variable_values={
+                "c": {"noteableId": issue.gid, "body": "by the bot"},
+                "u": {"id": f"gid://gitlab/Note/{theirs.id}", "body": "edited"},
+            },
+        )
+    assert caught.value.data is not None
+    assert caught.value.data["mine"]["note"]["author"] == {"username": "storyplan-bot"}
+    assert caught.value.data["theirs"] is None
+    assert caught.value.errors is not None
+    assert caught.value.errors[0]["path"] == ["theirs"]
+    assert caught.value.errors[0]["message"] == RESOURCE_NOT_AVAILABLE
+    assert theirs.body == "by dana"
+    read = """
+    query($id: WorkItemID!) { workItem(id: $id) { widgets { ... on WorkItemWidgetNotes {
+      discussions(filter: ONLY_COMMENTS) { nodes { notes { nodes { body author { username } } } } }
+    } } } }"""
+    widgets = gql.execute(read, variable_values={"id": issue.gid})["workItem"]["widgets"]
+    discussions = next(w for w in widgets if "discussions" in w)["discussions"]["nodes"]
+    assert [d["notes"]["nodes"][0]["author"]["username"] for d in discussions] == [
+        "dana",
+        "storyplan-bot",
+    ]
+
+
+def test_a_label_is_made_and_found_by_its_title(fake: FakeGitlab, gql: gitlab.GraphQL) -> None:
+    make = """mutation($i: LabelCreateInput!) { labelCreate(input: $i) { label { id } errors } }"""
+    made = gql.execute(make, variable_values={"i": {"projectPath": PROJECT, "title": "plan"}})
+    again = gql.execute(make, variable_values={"i": {"projectPath": PROJECT, "title": "plan"}})
+    assert again["labelCreate"]["errors"] == ["Title has already been taken"]
+    find = """query($p: ID!) { project(fullPath: $p) { label(title: "plan") { id } } }"""
+    found = gql.execute(find, variable_values={"p": PROJECT})["project"]["label"]
+    assert found == made["labelCreate"]["label"]
+
+
+def test_a_query_over_the_complexity_limit_is_refused_before_it_runs(
+    fake: FakeGitlab, gql: gitlab.GraphQL
+) -> None:
+    fields = " ".join(f"t{n}: title" for n in range(260))
+    with pytest.raises(TransportQueryError) as refused:
+        gql.execute(f'query {{ workItem(id: "gid://gitlab/WorkItem/1") {{ {fields} }} }}')
+    assert refused.value.errors is not None
+    message = refused.value.errors[0]["message"]
+    assert message == "Query has complexity of 261, which exceeds max complexity of 250"
+    fake.graphql_ops.clear()
+
+
+def test_a_cut_counts_mutations_and_single_mutations_fail_alone(
+    fake: FakeGitlab, gql: gitlab.GraphQL
+) -> None:
+    issue = fake.add_issue(PROJECT, "Story")
+    three = """
+    mutation($c: CreateNoteInput!) {
+      a: createNote(input: $c) { errors } b: createNote(input: $c) { errors }
+      c: createNote(input: $c) { errors }
+    }"""
+    note = {"c": {"noteableId": issue.gid, "body": "hi"}}
+    fake.fail_mutations("createNote", skip=1)
+    with pytest.raises(TransportQueryError) as partly:
+        gql.execute(three, variable_values=note)
+    assert partly.value.errors is not None
+    assert [e["path"] for e in partly.value.errors] == [["b"]]
+    assert (fake.graphql_ops[-1].writes, len(fake.issue_notes(issue))) == (2, 2)
+    fake.writes_before_failing = 1  # counted in mutations: one more, then the cut
+    with pytest.raises(gitlab.GitlabHttpError) as cut:
+        gql.execute(three, variable_values=note)
+    assert cut.value.response_code == 502
+    assert len(fake.issue_notes(issue)) == 3  # the first was carried out, its answer lost
+    fake.graphql_ops.clear()

@@ -13,10 +13,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import gitlab
 import pytest
 from gql.transport.exceptions import TransportQueryError
+from graphql import FieldNode, OperationDefinitionNode, VariableNode, parse
 
 import storyplan.adapters.gitlab.tracker as gitlab_tracker
 from storyplan import markers
@@ -66,6 +68,24 @@ def tasks_of(fake: FakeGitlab, issue: Issue) -> list[Issue]:
     return [i for i in fake.project_issues(PROJECT) if "storyplan:task" in (i.description or "")]
 
 
+def mutations(fake: FakeGitlab, field: str) -> list[dict[str, Any]]:
+    """The input of every `field` mutation GitLab received, in order."""
+    found = []
+    for op in fake.graphql_ops:
+        if op.operation_type != "mutation":
+            continue
+        document = parse(op.query)
+        for definition in document.definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode) and selection.name.value == field:
+                    argument = selection.arguments[0].value
+                    assert isinstance(argument, VariableNode)
+                    found.append(op.variables[argument.name.value])
+    return found
+
+
 def blocks(fake: FakeGitlab) -> set[tuple[int, int]]:
     return {
         (fake.work_item(lk.source_id).iid, fake.work_item(lk.target_id).iid)
@@ -92,9 +112,14 @@ def test_tasks_are_child_work_items_labelled_and_titled_and_the_story_is_labelle
     assert "storyplan:task" in first.labels
     assert "storyplan" in fake.issue(PROJECT, issue.iid).labels
     assert len(blocks(fake)) == len(edges(diamond(8)))
-    # One mutation per task makes it and gives it its parent; the type id was looked up once.
-    assert fake.graphql_count("workItemCreate") == 8
+    # One mutation per task makes it and gives it its parent, all eight in one request; the
+    # story, its notes and children, the type id and the labels' ids were one query.
+    assert len(mutations(fake, "workItemCreate")) == 8
+    assert fake.graphql_count("workItemCreate") == 1
     assert fake.graphql_count("project") == 1
+    # The query, the task label (new to this project), the children, then their links with
+    # the plan and the story's label.
+    assert len(fake.log) == 4
 
 
 # -- the tier fallback -----------------------------------------------------------------------
@@ -108,9 +133,12 @@ def test_without_blocking_links_the_run_falls_back_once_and_says_so(
     assert code == 0, err
     assert out.count("note:") == 1
     assert "no blocking issue links on this tier" in out
-    assert "Blocked issues not available for current license" in out
-    # Asked once, from GitLab's answer; every other dependency went straight to the fallback.
-    assert fake.count("POST", r"/links$") == 1 + len(edges(tasks))
+    assert "Blocked work items are not available for the current subscription tier" in out
+    # Asked once, in one request, from GitLab's answer; then the fallback in one more.
+    assert fake.graphql_count("workItemAddLinkedItems") == 2
+    kinds = [request["linkType"] for request in mutations(fake, "workItemAddLinkedItems")]
+    assert kinds.count("RELATED") == len({b for _, b in edges(tasks)})  # one per blocked task
+    assert len(fake.log) == 5  # the query, the labels, the tasks, the links, the fallback
     assert blocks(fake) == set()
     by_iid = {t.iid: t for t in fake.children(issue)}
     four = next(t for t in by_iid.values() if "Task 4:" in t.title)
@@ -144,7 +172,8 @@ def test_a_changed_dependency_moves_the_blocked_by_line_and_its_link_idempotentl
     assert "Blocked by" not in (three.description or "")
     assert [lk.link_type for lk in fake.issue_links(three)] == ["relates_to"]  # to T4 only
     assert len(blocked_by(five.description or "", PROJECT)) == 1
-    assert fake.count("PUT", rf"/issues/{five.iid}$") == 0  # written with the line at birth
+    updated = [request["id"] for request in mutations(fake, "workItemUpdate")]
+    assert five.gid not in updated  # written with the line at birth
     fake.clear_log()
     assert run(capsys, "apply", ref(issue))[0] == 0
     assert writes(fake) == []
@@ -158,8 +187,12 @@ def test_configured_relates_to_never_asks_and_writes_the_line_with_the_task(
     code, out, _ = run(capsys, "apply", ref(issue))
     assert (code, "note:" in out) == (0, False)
     assert blocks(fake) == set()
-    assert fake.count("PUT") == 1  # the story's label; each line was written with its task
-    assert fake.count("POST", r"/links$") == len(edges(diamond(4)))
+    # Tasks made in one request cannot name each other: the lines come with the links.
+    described = [r for r in mutations(fake, "workItemUpdate") if "descriptionWidget" in r]
+    assert len(described) == len({b for _, b in edges(diamond(4))})
+    kinds = {request["linkType"] for request in mutations(fake, "workItemAddLinkedItems")}
+    assert kinds == {"RELATED"}
+    assert len(fake.log) == 4
 
 
 def test_strict_blocks_on_a_free_tier_is_a_capability_error(
@@ -304,7 +337,7 @@ def test_errors_are_one_sentence_with_their_exit_code(
     assert "tok-" not in out + err
     if setup == "rate-limit":
         assert "retry in 3600 seconds" in err
-        assert fake.count("GET") == 1  # asked once, not retried
+        assert len(fake.log) == 1  # asked once, not retried
 
 
 def test_a_429_without_retry_after_says_when_the_window_resets() -> None:
@@ -385,16 +418,22 @@ def test_graphql_queries_are_retried_and_a_lost_plan_note_is_found_again(
 ) -> None:
     monkeypatch.setenv("STORYPLAN_GITLAB__RETRIES", "2")
     issue = story(fake, diamond(3))
-    fake.faults.append(Fault("GET", r"/issues/\d+$", status=502, after=False))
     fake.faults.append(Fault("POST", r"/api/graphql$", status=503, after=False))  # the query
-    fake.faults.append(Fault("POST", r"/notes$", status=502, after=True))  # made, answer lost
-    code, _, err = run(capsys, "apply", ref(issue))
+    # The labels, the tasks, then the request with the links, the label and the plan note:
+    # carried out, its answer lost.
+    fake.faults.append(Fault("POST", r"/api/graphql$", status=502, after=True, skip=3))
+    code, out, err = run(capsys, "apply", ref(issue), "--json")
     assert code == 0, err
     assert fake.faults == []
-    assert fake.count("GET", rf"/issues/{issue.iid}$") == 2  # the story's read, retried
-    assert fake.count("POST", r"/notes$") == 1  # not repeated: found again by its marker
+    assert fake.log[0].status == 503
+    assert fake.graphql_count("namespace") == 2  # the story's read (retried), and read again
+    assert len(mutations(fake, "createNote")) == 1  # not repeated: found again by its marker
     plans = [n for n in fake.issue_notes(issue) if "storyplan:plan" in n.body]
     assert len(plans) == 1
+    assert json.loads(out)["linked"] == len(edges(diamond(3)))
+    fake.clear_log()
+    assert run(capsys, "apply", ref(issue))[0] == 0
+    assert writes(fake) == []
 
 
 # -- pagination and limits --------------------------------------------------------------------
@@ -407,11 +446,14 @@ def test_every_page_of_notes_and_children_is_read(
         fake.add_note(issue, f"chatter {index}")
     assert run(capsys, "apply", ref(issue))[0] == 0
     fake.clear_log()
+    known = len(fake.graphql_ops)
     code, out, _ = run(capsys, "apply", ref(issue))
     assert (code, "up to date" in out, writes(fake)) == (0, True, [])
-    assert fake.count("GET", r"/notes$") == 2  # the plan note came after 130 others
-    assert fake.count("POST", r"/api/graphql$") == 2  # 105 children, 100 a page
-    assert fake.count("GET", r"/issues$") == 2  # their details, 100 iids a request
+    # One query, then one more page of notes (the plan note came after 130 others) and one
+    # more of children (105, 100 a page).
+    names = [op.operation_name for op in fake.graphql_ops[known:]]
+    assert names == ["StoryplanStory", "StoryplanNotes", "StoryplanChildren"]
+    assert len(fake.log) == 3
     assert len([n for n in fake.issue_notes(issue) if "storyplan:plan" in n.body]) == 1
 
 
@@ -609,8 +651,8 @@ def test_a_strangers_plan_marker_is_ignored_and_said_once(
     fake.clear_log()
     code, out, _ = run(capsys, "apply", ref(issue))
     assert (code, "up to date" in out, writes(fake)) == (0, True, [])
-    # The token's user and a stranger were asked about once each, in one run.
-    assert (fake.count("GET", r"/user$"), fake.count("GET", r"/members/all/\d+$")) == (1, 1)
+    # The token's user came with the story's query; the stranger was asked about once.
+    assert (fake.count("GET", r"/user$"), fake.count("GET", r"/members/all/\d+$")) == (0, 1)
 
 
 def test_a_developers_plan_counts_and_a_trusted_login_needs_no_question(

@@ -30,6 +30,8 @@ CONTEXTS = [
     "## Tasks\n- [ ] T1 a\n\n## Dependencies\n- {}",
     "## Tasks\n### Task 1: A\n**Files**: {}",
     "# Story 1.1: {}\n\n## Story 1.2: b",
+    "## Tasks\n- [ ] T1 a\n- [ ] T2 b\n\n## Dependencies\n```\n{}\n```",
+    "**Story 1.1: {0}**\n\n**Acceptance Criteria:**\n\n{0}\n\n**Story 1.2: b**",
 ]
 PIECES = [
     " ",
@@ -57,6 +59,11 @@ PIECES = [
     "\n",
     "> ",
     "  - ",
+    "│",
+    "▼",
+    "<",
+    ">",
+    "all other tasks ",
 ]
 
 
@@ -95,3 +102,14 @@ def test_64_kb_of_one_piece_parses_within_the_budget(
 ) -> None:
     body = context.format("a" + piece * (65536 // len(piece)) + "z")
     assert parse_time(body) < budget
+
+
+@pytest.mark.parametrize("title", ["## Story 1.1: x\n\n", "**Story 1.1: x**\n\nAs a user.\n\n"])
+def test_finding_the_stories_of_a_64_kb_file_stays_linear(title: str) -> None:
+    from storyplan.parse.stories import split_stories
+
+    body = title * (65536 // len(title))
+    start = time.process_time()
+    parts = split_stories(body)
+    assert time.process_time() - start < BUDGET
+    assert len(parts) == 65536 // len(title)

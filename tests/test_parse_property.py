@@ -115,7 +115,7 @@ JIRA = st.lists(
                 "** (x) todo",
             ]
         ),
-        st.text(max_size=30),  # jira2markdown is slow: short lines keep the test quick
+        st.text(max_size=80),
     ),
     max_size=10,
 ).map("\n".join)

@@ -39,7 +39,6 @@ def comparable(plan: Plan) -> Any:
     return even(plan.model_dump(exclude={"story"}))
 
 
-# jira2markdown takes seconds for a long plan, so the Jira flavour reads back the short example.
 @pytest.mark.parametrize(
     ("name", "flavour"),
     [
@@ -47,6 +46,7 @@ def comparable(plan: Plan) -> Any:
         ("small.md", "markdown"),
         ("checkout.jira", "markdown"),
         ("small.md", "jira"),
+        ("login.md", "jira"),
     ],
 )
 def test_a_rendered_plan_reads_back_into_the_same_plan(name: str, flavour: Markup) -> None:

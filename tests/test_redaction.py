@@ -79,7 +79,10 @@ def test_no_error_path_prints_a_secret(
     with echoing(tracker) as harness:
         fake = harness.fake  # type: ignore[attr-defined]
         method, status = FAULTS[fault]
-        fake.faults.append(Fault(method, ".", status=status, after=False, times=999))
+        path, skip = ".", 0
+        if tracker == "gitlab":  # GitLab reads with a GraphQL query, then writes mutations
+            method, path, skip = "POST", r"/api/graphql$", int(method == "POST")
+        fake.faults.append(Fault(method, path, status=status, after=False, times=999, skip=skip))
         code, printed = run(mode, "apply", harness.ref, capsys=capsys)
         assert any(entry.status == status for entry in fake.log), "the fault was reached"
         held = secrets()

@@ -8,8 +8,12 @@ real link: `Blocked by #12, other/project#3 <!-- storyplan:blocked-by -->`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from storyplan import markers
+from storyplan.ports import Link
+
+from .records import IssueRecord
 
 MARK = "<!-- storyplan:blocked-by -->"
 _LINE = re.compile(r"^Blocked by (?P<refs>.*?)\s*" + re.escape(MARK) + r"[ \t]*\n?", re.MULTILINE)
@@ -53,3 +57,27 @@ def with_blocked_by(body: str, keys: list[str], project: str) -> str:
     cut = at + len(end_mark)
     rest = body[cut:].lstrip("\n")
     return body[:cut] + "\n\n" + line + ("\n" + rest if rest else "")
+
+
+HOW = (
+    'so each dependency is a "relates to" link plus a "Blocked by" line in the blocked '
+    "task's description"
+)
+
+
+def line_links(records: Iterable[IssueRecord], keys: set[str]) -> set[Link]:
+    """The dependencies the children's Blocked by lines name, among the children `keys`."""
+    return {
+        Link(blocker=blocker, blocked=record.key)
+        for record in records
+        for blocker in blocked_by(record.description or "", record.project)
+        if blocker in keys
+    }
+
+
+def fallback_note(detected: str | None, host: str) -> str:
+    """Why dependencies are not links: `detected` is GitLab's refusal when this run met one,
+    None when the story's tasks already kept their dependencies in lines."""
+    if detected is not None:
+        return f"the GitLab at {host} has no blocking issue links on this tier ({detected}), {HOW}"
+    return f"this story's tasks already keep their dependencies without blocking links, {HOW}"

@@ -9,6 +9,8 @@ a 429 is never slept out (python-gitlab would wait as long as Retry-After says).
 
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -16,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
+import certifi
 import gitlab
 import gitlab.const
 import httpx
@@ -26,8 +29,8 @@ from requests.adapters import HTTPAdapter
 from storyplan.adapters.shared import transport
 from storyplan.adapters.shared.transport import TRANSIENT, Failure, Service, read_retry
 
-from .records import IssueRecord, LabelRecord, LinkRow, NoteRecord, UserRef
-from .settings import Credentials
+from .records import IssueRecord, LinkRow, NoteRecord, UserRef
+from .settings import DEFAULT_BASE_URL, Credentials, GitlabSettings
 
 PER_PAGE = 100
 # GraphQL's answer when something is missing or the token may not touch it (GitLab says both
@@ -37,15 +40,19 @@ NOT_AVAILABLE = "does not exist or you don't have permission"
 UNKNOWN_FIELD = ("doesn't exist on type", "doesn't accept argument")
 UNLICENSED = "Blocked issues not available for current license"
 LABEL_COLOR = "#6699cc"
+STATUS = ":status"  # the last answer's status, kept with its headers
 
 T = TypeVar("T")
 LinkOutcome = Literal["made", "exists", "unlicensed"]
 
 
-def _graphql_failure(err: TransportQueryError) -> Failure:
+def _graphql_failure(err: TransportQueryError, headers: Mapping[str, str]) -> Failure:
     errors = err.errors or []
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
     message = str(first.get("message") or err)
+    status = int(headers.get(STATUS, "200"))
+    if status >= 400:  # an error answered with GraphQL's body (401 "Invalid token")
+        return Failure(status, message, headers, "TransportQueryError")
     # GitLab answers these with 200; the status says what GitLab means by each.
     if NOT_AVAILABLE in message:
         return Failure(403, message, cause="TransportQueryError")
@@ -61,12 +68,19 @@ def failure(err: Exception, headers: Mapping[str, str]) -> Failure | None:
         message = str(err.error_message or "")
         return Failure(err.response_code, message, headers, type(err).__name__)
     if isinstance(err, TransportQueryError):
-        return _graphql_failure(err)
+        return _graphql_failure(err, headers)
     if isinstance(err, TransportServerError) and err.code is not None:
         return Failure(err.code, str(err), headers, type(err).__name__)
     if isinstance(err, requests.RequestException | httpx.HTTPError | TransportError):
         return Failure(None, cause=type(err).__name__)
     return None
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context a process: loading the CA bundle costs ~60 ms, once per client
+    otherwise (`sync --all` makes a client a story)."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _project(path: str) -> str:
@@ -110,12 +124,22 @@ class GitlabClient:
         )
         self._graphql: gitlab.GraphQL | None = None
 
+    @classmethod
+    def for_settings(cls, settings: GitlabSettings, credentials: Credentials) -> GitlabClient:
+        return cls(
+            settings.base_url or DEFAULT_BASE_URL,
+            credentials,
+            timeout=settings.timeout,
+            retries=settings.retries,
+        )
+
     @property
     def host(self) -> str:
         return self.service.host
 
     def _remember(self, response: requests.Response | httpx.Response) -> None:
         self.headers = {name.lower(): value for name, value in response.headers.items()}
+        self.headers[STATUS] = str(response.status_code)
 
     @contextmanager
     def _mapped(self, what: str, feature: str | None = None) -> Iterator[None]:
@@ -164,16 +188,6 @@ class GitlabClient:
     # -- issues
     def issue(self, project: str, iid: int | str, what: str) -> IssueRecord:
         return IssueRecord.model_validate(self._get(what, _issue_path(project, iid)))
-
-    def issues(self, project: str, iids: list[int], what: str) -> list[IssueRecord]:
-        """The issues with these iids, a hundred a request."""
-        found: list[IssueRecord] = []
-        for start in range(0, len(iids), PER_PAGE):
-            chunk = iids[start : start + PER_PAGE]
-            query = {"iids[]": chunk, "state": "all"}  # Grape reads arrays with brackets
-            rows = self._pages(what, f"/projects/{_project(project)}/issues", **query)
-            found.extend(IssueRecord.model_validate(row) for row in rows)
-        return found
 
     def marked_issues(self, project: str, marker: str, what: str) -> Iterator[IssueRecord]:
         """Every issue whose text holds `marker`, oldest first: a lost create's leftovers.
@@ -268,34 +282,6 @@ class GitlabClient:
         path = f"{_issue_path(issue.project, issue.iid)}/links/{link_id}"
         self._call(what, lambda: self.gl.http_delete(path, obey_rate_limit=False), allow=(404,))
 
-    # -- labels
-    def label_gid(self, project: str, name: str) -> str:
-        """The global id of a label, made if the project has none of that name."""
-        what = f"find or make the label {name} in {project}"
-        label = self._label(project, name, what)
-        if label is not None:
-            return label.gid
-        path = f"/projects/{_project(project)}/labels"
-        data = {"name": name, "color": LABEL_COLOR}
-
-        def post() -> Any:
-            return self.gl.http_post(path, post_data=data, obey_rate_limit=False)
-
-        made = self._call(what, post, allow=(409,))
-        if not isinstance(made, Failure):
-            return LabelRecord.model_validate(made).gid
-        label = self._label(project, name, what)  # 409: made meanwhile by someone else
-        if label is None:
-            raise self.service.error(what, made)
-        return label.gid
-
-    def _label(self, project: str, name: str, what: str) -> LabelRecord | None:
-        for row in self._pages(what, f"/projects/{_project(project)}/labels", search=name):
-            label = LabelRecord.model_validate(row)
-            if label.name == name:
-                return label
-        return None
-
     # -- GraphQL
     @property
     def graphql(self) -> gitlab.GraphQL:
@@ -307,7 +293,10 @@ class GitlabClient:
             else:
                 headers["Authorization"] = f"Bearer {secret}"
             client = httpx.Client(
-                headers=headers, timeout=self.timeout, event_hooks={"response": [self._remember]}
+                headers=headers,
+                timeout=self.timeout,
+                verify=_tls(),
+                event_hooks={"response": [self._remember]},
             )
             self._graphql = gitlab.GraphQL(
                 url=self.base_url,
@@ -346,15 +335,22 @@ class GitlabClient:
                 time.sleep(wait)
             attempt += 1
 
-    def mutate(
-        self, document: str, variables: dict[str, Any], payload: str, result: str, what: str
-    ) -> dict[str, Any]:
-        """A GraphQL mutation, sent once: `payload.result`; `payload.errors` mean nothing
-        was changed."""
-        with self._mapped(what, "work items"):
-            answer: dict[str, Any] = self._run(document, variables)[payload]
-        made: dict[str, Any] | None = answer.get(result)
-        if answer.get("errors") or made is None:
-            message = "; ".join(answer.get("errors") or []) or f"no {result} was returned"
-            raise self.service.error(what, Failure(422, message, cause="MutationError"))
-        return made
+    def mutate_many(
+        self, document: str, variables: dict[str, Any], what: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Aliased mutations, sent once: the data GitLab answered and its per-alias errors.
+        Raises only when the request failed as a whole (refused, or no answer)."""
+        try:
+            return self._run(document, variables), []
+        except TransportQueryError as err:
+            if err.data is None:  # the document itself was refused: nothing ran
+                raise self.service.error(
+                    what, _graphql_failure(err, self.headers), "work items"
+                ) from None
+            errors = [e for e in err.errors or [] if isinstance(e, dict)]
+            return dict(err.data), errors
+        except Exception as err:
+            found = failure(err, self.headers)
+            if found is None:
+                raise
+            raise self.service.error(what, found, "work items") from None

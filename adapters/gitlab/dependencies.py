@@ -13,15 +13,10 @@ from typing import Literal
 from storyplan.errors import CapabilityError
 from storyplan.ports import AddLink, Link, RemoveLink
 
-from .blocked_by import blocked_by, with_blocked_by
+from .blocked_by import blocked_by, fallback_note, line_links, with_blocked_by
 from .client import UNLICENSED
 from .records import IssueRecord
 from .seen import Seen
-
-HOW = (
-    'so each dependency is a "relates to" link plus a "Blocked by" line in the blocked '
-    "task's description"
-)
 
 
 class Dependencies:
@@ -47,12 +42,9 @@ class Dependencies:
     def read(self, records: Iterable[IssueRecord]) -> set[Link]:
         records = list(records)
         keys = {record.key for record in records}
-        found: set[Link] = set()
+        found = line_links(records, keys)
+        self.lines_in_use = self.lines_in_use or bool(found)
         for record in records:
-            for blocker in blocked_by(record.description or "", record.project):
-                if blocker in keys:
-                    found.add(Link(blocker=blocker, blocked=record.key))
-                    self.lines_in_use = True
             if self.mode == "relates_to":
                 continue  # configured: every dependency is a line, no blocking links to read
             # GitLab counts the open issues each one blocks: a link to an open issue is read
@@ -93,14 +85,7 @@ class Dependencies:
         if self.announced or self.mode == "relates_to":
             return ()
         self.announced = True
-        if self.detected:
-            return (
-                f"the GitLab at {self.host} has no blocking issue links on this tier "
-                f"(403: {UNLICENSED}), {HOW}",
-            )
-        return (
-            f"this story's tasks already keep their dependencies without blocking links, {HOW}",
-        )
+        return (fallback_note(f"403: {UNLICENSED}" if self.detected else None, self.host),)
 
     def _block(self, blocker: IssueRecord, blocked: IssueRecord, what: str) -> bool:
         """A `blocks` link; False when the tier has none."""

@@ -83,37 +83,6 @@ class NoteRecord(Record):
     author: UserRef | None = None
 
 
-class LabelRecord(Record):
-    id: int
-    name: str
-    is_project_label: bool = True
-
-    @property
-    def gid(self) -> str:
-        kind = "ProjectLabel" if self.is_project_label else "GroupLabel"
-        return f"gid://gitlab/{kind}/{self.id}"
-
-
-def _number(gid: str) -> int:
-    return int(gid.rsplit("/", 1)[-1])
-
-
-def task_record(item: dict[str, Any], project_id: int) -> IssueRecord:
-    """A Task work item as `workItemCreate` answers it, in the shape REST would give."""
-    return IssueRecord(
-        id=_number(item["id"]),
-        iid=int(item["iid"]),
-        project_id=project_id,
-        title=item["title"],
-        description=item["description"],
-        state="opened" if item["state"] == "OPEN" else "closed",
-        web_url=item["webUrl"] or "",
-        issue_type="task",
-        references=References(full=item["reference"]),
-        blocking_issues_count=0,
-    )
-
-
 def story_of(issue: IssueRecord, source: str) -> Story:
     return Story(
         ref=issue.key,
@@ -162,3 +131,43 @@ def plan_notes(notes: Iterable[NoteRecord], story_ref: str) -> list[NoteRecord]:
         if mark is not None and mark.get("story") == story_ref:
             found.append(note)
     return found
+
+
+# -- GraphQL's shapes -----------------------------------------------------------------------
+def gid_number(gid: str) -> int:
+    """`gid://gitlab/User/5` → 5."""
+    return int(str(gid).rsplit("/", 1)[-1])
+
+
+def user_ref(node: dict[str, Any] | None) -> UserRef | None:
+    if not node:
+        return None
+    return UserRef(id=gid_number(node["id"]), username=node["username"])
+
+
+def item_record(node: dict[str, Any], project_id: int, labels: tuple[str, ...]) -> IssueRecord:
+    """A work item as the story query reads it, in the shape REST would give."""
+    return IssueRecord(
+        id=gid_number(node["id"]),
+        iid=int(node["iid"]),
+        project_id=project_id,
+        title=node["title"],
+        description=node.get("description"),
+        state="opened" if node["state"] == "OPEN" else "closed",
+        labels=labels,
+        web_url=node.get("webUrl") or "",
+        issue_type=str((node.get("workItemType") or {}).get("name") or "task").lower(),
+        references=References(full=node["reference"]),
+        author=user_ref(node.get("author")),
+        created_at=node.get("createdAt"),
+        updated_at=node.get("updatedAt"),
+    )
+
+
+def note_record(node: dict[str, Any]) -> NoteRecord:
+    return NoteRecord(
+        id=gid_number(node["id"]),
+        body=node["body"],
+        system=bool(node.get("system")),
+        author=user_ref(node.get("author")),
+    )

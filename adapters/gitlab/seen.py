@@ -18,7 +18,6 @@ class Seen:
     stories: dict[str, IssueRecord] = field(default_factory=dict)  # story ref → its issue
     issues: dict[str, IssueRecord] = field(default_factory=dict)  # child key → as last seen
     links: dict[str, list[LinkRow]] = field(default_factory=dict)  # issue key → as last read
-    labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, name) → gid
     untrusted: set[str] = field(default_factory=set)  # issues whose marker a stranger wrote
 
     def story_issue(self, ref: str) -> IssueRecord:
@@ -49,11 +48,6 @@ class Seen:
     def row(self, one: IssueRecord, other: IssueRecord, *, fresh: bool) -> LinkRow | None:
         """The link from `one` to `other`, if any."""
         return next((r for r in self.links_of(one, fresh=fresh) if r.key == other.key), None)
-
-    def label_gid(self, project: str, name: str) -> str:
-        if (project, name) not in self.labels:
-            self.labels[(project, name)] = self.client.label_gid(project, name)
-        return self.labels[(project, name)]
 
     def by_task(self, story_ref: str) -> dict[str, str]:
         """Task id → the key of the child that serves it, from the children seen so far."""

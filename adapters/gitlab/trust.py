@@ -1,7 +1,8 @@
 """Whose storyplan markers count on GitLab: this run's own user, a member of the story's
 project with Developer access or more, or a login in `[trust] authors`. Authors come with the
-listings; the run's user is asked for once (`GET /user`) and only when a marker is found, and
-a membership only for an author who is neither.
+listings, and the run's user with the story's GraphQL query (`currentUser`), so the common path
+asks nothing more; a membership is asked for only for an author who is none of these (and,
+where the run's user is not known yet, `GET /user` once).
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ class Trust:
             what = f"check whether {author.username} may write to {project}"
             self._levels[key] = self.client.access_level(project, author.id, what) >= DEVELOPER
         return self._levels[key]
+
+    def know(self, me: UserRef | None) -> None:
+        """The run's own user, as a read that came anyway said (None: GitLab did not say)."""
+        if me is not None:
+            self._me, self._asked_me = me, True
+
+    @property
+    def me(self) -> UserRef | None:
+        return self._me
 
     def _my_id(self) -> int | None:
         if not self._asked_me:

@@ -171,10 +171,23 @@ class GitlabHarness:
         self._mark = len(self.fake.log)
 
     def writes(self) -> int:
-        return sum(1 for entry in self.fake.log[self._mark :] if _logged_write(entry))
+        """Writes carried out: a REST write request, or one mutation of a GraphQL request
+        (a request may carry many)."""
+        with self.fake.lock:
+            rest = sum(
+                1
+                for entry in self.fake.log[self._mark :]
+                if _logged_write(entry) and not entry.path.endswith("/api/graphql")
+            )
+            return rest + sum(
+                op.writes for op in self.fake.graphql_ops if op.log_index >= self._mark
+            )
 
     def reads(self) -> int:
         return sum(1 for entry in self.fake.log[self._mark :] if not _logged_write(entry))
+
+    def requests(self) -> int:
+        return len(self.fake.log) - self._mark
 
     def fail_writes_after(self, count: int) -> None:
         """Every write after the first `count` is answered 502 and not carried out."""
@@ -218,7 +231,8 @@ class GitlabHarness:
         self.fake.throttle(times=None, retry_after=60)
 
     def write_attempts(self) -> int:
-        return self.writes()  # the log holds refused writes too
+        """Write requests, refused ones included."""
+        return sum(1 for entry in self.fake.log[self._mark :] if _logged_write(entry))
 
 
 def assert_clean(fake: FakeGitlab) -> None:

@@ -28,9 +28,13 @@ Switches (plain attributes, flip them at any time):
   ``throttle(times, retry_after)`` forces 429s regardless (``times=None``: until
   ``unthrottle()``). A 429 carries ``Retry-After`` and the body ``Retry later\n`` (text/plain).
 * Write faults (a write is a REST POST/PUT/DELETE or a GraphQL mutation): ``refuse_writes``
-  (the next N writes answer 502 and are not carried out), ``writes_before_failing`` (after
-  N more writes, every write answers so; None: off) and ``lose_creates`` (the next N creates
-  of an issue or work item are carried out, then answered 502: the answer is lost).
+  (the next N write requests answer 502 and are not carried out), ``writes_before_failing``
+  (after N more writes, every write answers so; None: off; in a GraphQL request it counts
+  mutation fields, and the request is cut where it runs out: those before are carried out,
+  the answer is a 502), ``lose_creates`` (the next N requests that create an issue or work
+  item are carried out, then answered 502: the answer is lost) and ``fail_mutations`` (one
+  mutation fails alone inside its request; see ``gitlab_graphql``).
+* GitLab's query limits (``gitlab_complexity``): complexity 250 (200 anonymous), depth 20 (15).
 * ``hold_first_writes`` (default 0): N makes the next N writes wait for one another before
   any is carried out, so N runs started together have all read before any of them writes.
 * ``tokens`` (token -> "write" | "read"): a read token gets 403 ``{"message": "403 Forbidden"}``
@@ -43,7 +47,8 @@ State helpers (thread-safe, no request logged): ``add_project``, ``find_project`
 ``project_issues``, ``work_item``, ``add_user``, ``add_member``, ``add_note`` (``author=``),
 ``issue_notes``, ``add_link``, ``issue_links``, ``set_parent``,
 ``children``, ``type_gid``; records are the dataclasses below and can be edited in place.
-Request log helpers: ``count(method, path_regex)``, ``graphql_ops`` / ``graphql_count(field)``;
+Request log helpers: ``count(method, path_regex)``, ``graphql_ops`` / ``graphql_count(field)``
+(each op has ``writes``, the mutation fields carried out, and ``log_index``);
 ``errors`` holds tracebacks of handler crashes (answered 500).
 
 Users: every token authenticates as ``user`` (a Maintainer of every project); ``add_user`` makes
@@ -78,16 +83,22 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     build_schema,
-    graphql_sync,
+    execute,
     parse,
+    validate,
 )
 from graphql.language import FieldNode
 
 from tests.fakes.base import WRITE_METHODS, FakeServer, Request, Response
+from tests.fakes.gitlab_complexity import over_limits
+from tests.fakes.gitlab_graphql import MUTATIONS, GraphqlWidgets, MutationFault
 
 SCHEMA_PATH = Path(__file__).with_name("gitlab_schema.graphql")
 
@@ -152,6 +163,7 @@ NAMED_COLORS = {
 WORK_ITEM_GID = re.compile(r"^gid://gitlab/(?:WorkItem|Issue)/(\d+)$")
 TYPE_GID = re.compile(r"^gid://gitlab/WorkItems::Type/(\d+)$")
 LABEL_GID = re.compile(r"^gid://gitlab/(?:ProjectLabel|GroupLabel|Label)/(\d+)$")
+NOTE_GID = re.compile(r"^gid://gitlab/(?:Note|DiscussionNote|DiffNote)/(\d+)$")
 
 
 # -- records ----------------------------------------------------------------------------------
@@ -264,6 +276,10 @@ class GraphQLCall:
     variables: dict[str, Any]
     query: str
     errors: list[str]
+    writes: int = 0  # mutation fields carried out
+    log_index: int = -1  # where its request is in the fake's log
+    cut: bool = False  # `writes_before_failing` stopped it part-way
+    field_errors: list[str] = field(default_factory=list)  # fields that failed alone
 
 
 class ApiError(Exception):
@@ -333,7 +349,7 @@ def _is_create(request: Request) -> bool:
     return request.method == "POST" and request.path.endswith("/issues")
 
 
-class FakeGitlab(FakeServer):
+class FakeGitlab(GraphqlWidgets, FakeServer):
     """Fake GitLab instance. ``with FakeGitlab() as fake: gitlab.Gitlab(url=fake.url, ...)``.
 
     Args:
@@ -372,6 +388,8 @@ class FakeGitlab(FakeServer):
         self.writes_before_failing: int | None = None
         self.lose_creates = 0
         self.hold_first_writes = 0
+        self.mutation_faults: list[MutationFault] = []
+        self.note_max_chars = NOTE_MAX_CHARS
         self._hold: threading.Barrier | None = None
         self.rate_limit = 2000
         self.rate_limit_window = 60
@@ -402,6 +420,7 @@ class FakeGitlab(FakeServer):
         self._rest_routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._register_routes()
         self._schema = self._build_schema()
+        self._documents: dict[str, tuple[DocumentNode | None, list[GraphQLError]]] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> FakeGitlab:
@@ -1076,14 +1095,18 @@ class FakeGitlab(FakeServer):
 
     def handle(self, request: Request) -> Response:
         write = is_write(request.method, request.path, _payload(request))
+        graphql = request.path.endswith("/api/graphql")
         with self.lock:
-            if write and self._write_fails():
+            # A mutation request counts `writes_before_failing` field by field.
+            if write and self._write_fails(per_request=not graphql):
                 return Response(502, {"message": "502 Bad Gateway"})
             lose = write and self.lose_creates > 0 and _is_create(request)
             if lose:
                 self.lose_creates -= 1
-        response = self._serve(request)
-        if lose:  # carried out, but the client never learns it
+            ops = len(self.graphql_ops)
+            response = self._serve(request)
+            cut = any(op.cut for op in self.graphql_ops[ops:])
+        if lose or cut:  # carried out (in part, when cut), but the client never learns it
             return Response(502, {"message": "502 Bad Gateway"})
         return response
 
@@ -1100,13 +1123,13 @@ class FakeGitlab(FakeServer):
                 self._hold = None
         barrier.wait()
 
-    def _write_fails(self) -> bool:
+    def _write_fails(self, per_request: bool = True) -> bool:
         """Whether this write is refused (502, not carried out) by `refuse_writes` or
         `writes_before_failing`."""
         if self.refuse_writes > 0:
             self.refuse_writes -= 1
             return True
-        if self.writes_before_failing is None:
+        if self.writes_before_failing is None or not per_request:
             return False
         if self.writes_before_failing == 0:
             return True
@@ -1793,6 +1816,8 @@ class FakeGitlab(FakeServer):
         gid_scalar("WorkItemID", WORK_ITEM_GID)
         gid_scalar("WorkItemsTypeID", TYPE_GID)
         gid_scalar("LabelID", LABEL_GID)
+        gid_scalar("NoteID", NOTE_GID)
+        gid_scalar("NoteableID", WORK_ITEM_GID)
         query = schema.query_type
         mutation = schema.mutation_type
         assert query is not None
@@ -1801,8 +1826,9 @@ class FakeGitlab(FakeServer):
         query.fields["project"].resolve = self._gql_project
         query.fields["namespace"].resolve = self._gql_namespace
         query.fields["workItem"].resolve = self._gql_work_item
-        mutation.fields["workItemCreate"].resolve = self._gql_work_item_create
-        mutation.fields["workItemUpdate"].resolve = self._gql_work_item_update
+        for name, resolve in self._mutation_resolvers().items():
+            assert name in MUTATIONS
+            mutation.fields[name].resolve = self._counted(name, resolve)
         return schema
 
     def _graphql_endpoint(self, request: Request) -> Response:
@@ -1827,39 +1853,89 @@ class FakeGitlab(FakeServer):
         variables = payload.get("variables") or {}
         operation_name = payload.get("operationName")
         call = GraphQLCall("", operation_name, [], variables, source, [])
-        try:
-            document = parse(source)
-            for definition in document.definitions:
-                if not isinstance(definition, OperationDefinitionNode):
-                    continue
-                name = definition.name.value if definition.name else None
-                if operation_name and name != operation_name:
-                    continue
-                call.operation_type = definition.operation.value
-                call.operation_name = name
-                call.root_fields = [
-                    sel.name.value
-                    for sel in definition.selection_set.selections
-                    if isinstance(sel, FieldNode)
-                ]
-                break
-        except GraphQLError:
-            pass
+        call.log_index = len(self.log)
+        document, _ = self._parsed(source)
+        definition = self._operation(document, operation_name)
+        if definition is not None:
+            call.operation_type = definition.operation.value
+            call.operation_name = definition.name.value if definition.name else None
+            call.root_fields = [
+                sel.name.value
+                for sel in definition.selection_set.selections
+                if isinstance(sel, FieldNode)
+            ]
         self.graphql_ops.append(call)
-        result = graphql_sync(
-            self._schema,
-            source,
-            variable_values=variables,
-            operation_name=operation_name,
-            context_value={"access": access},
-        )
+        limited = self._over_limits(source, operation_name, variables, access)
+        if limited is not None:
+            call.errors = [limited]
+            return {"errors": [{"message": limited}]}
+        context: dict[str, Any] = {"access": access}
+        document, invalid = self._parsed(source)
+        if document is None or invalid:
+            result = ExecutionResult(None, invalid)
+        else:
+            executed = execute(
+                self._schema,
+                document,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=context,
+            )
+            assert isinstance(executed, ExecutionResult)  # every resolver is synchronous
+            result = executed
+        call.writes = int(context.get("writes", 0))
+        call.cut = bool(context.get("cut"))
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [self._gitlab_error(err) for err in result.errors]
-            call.errors = [e["message"] for e in body["errors"]]
+            # Errors of the document itself; a mutation that failed alone has its path.
+            call.errors = [e["message"] for e in body["errors"] if not e.get("path")]
+            call.field_errors = [e["message"] for e in body["errors"] if e.get("path")]
         if result.data is not None or not result.errors:
             body["data"] = result.data
         return body
+
+    def _parsed(self, source: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
+        """A document parsed and validated once (clients send the same few again and again)."""
+        if source not in self._documents:
+            try:
+                document = parse(source)
+            except GraphQLError as err:
+                self._documents[source] = (None, [err])
+            else:
+                self._documents[source] = (document, validate(self._schema, document))
+        return self._documents[source]
+
+    def _over_limits(
+        self, source: str, operation_name: str | None, variables: Any, access: str | None
+    ) -> str | None:
+        """GitLab's complexity and depth limits, checked on a valid document before it runs."""
+        document, invalid = self._parsed(source)
+        if document is None or invalid:
+            return None  # reported as the document's errors
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        definition = self._operation(document, operation_name)
+        if definition is None:
+            return None
+        values = variables if isinstance(variables, dict) else {}
+        return over_limits(
+            self._schema, definition, fragments, values, authenticated=access is not None
+        )
+
+    @staticmethod
+    def _operation(
+        document: DocumentNode | None, operation_name: str | None
+    ) -> OperationDefinitionNode | None:
+        """The operation a request names (its only one when it names none)."""
+        for definition in document.definitions if document is not None else ():
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            name = definition.name.value if definition.name else None
+            if not operation_name or name == operation_name:
+                return definition
+        return None
 
     @staticmethod
     def _gitlab_error(error: GraphQLError) -> dict[str, Any]:
@@ -1994,6 +2070,7 @@ class FakeGitlab(FakeServer):
             "fullPath": project.full_path,
             "nameWithNamespace": " / ".join(names),
             "webUrl": self.project_web_url(project),
+            "label": self._project_label(project),
             "namespace": lambda _info: self._group_view(
                 self.groups.get(project.namespace_path.lower())
             ),
@@ -2101,6 +2178,8 @@ class FakeGitlab(FakeServer):
                     "allowsScopedLabels": False,
                     "labels": labels,
                 },
+                self._linked_items_widget(issue),
+                self._notes_widget(issue),
             ]
 
         def reference(_info: Any, full: bool = False) -> str:
@@ -2118,7 +2197,7 @@ class FakeGitlab(FakeServer):
             "closedAt": issue.closed_at,
             "webUrl": web_url,
             "webPath": web_url[len(self.origin) :] if self._httpd else web_url,
-            "author": lambda _info: self._user_view(),
+            "author": lambda _info: self._user_core(issue.author_id),
             "namespace": lambda _info: self._project_namespace_view(project),
             "project": lambda _info: self._project_view(project),
             "reference": reference,

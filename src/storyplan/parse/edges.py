@@ -14,7 +14,7 @@ from storyplan.parse.depends import REF, Ref, refs_in
 from storyplan.parse.fields import strip_emphasis
 from storyplan.parse.items import Item, items_of
 from storyplan.parse.state import Draft, State, Statement
-from storyplan.parse.tree import Node
+from storyplan.parse.tree import Node, fence_name
 
 # Words after which the references wait for the references before them are "first" (the
 # others say the subject waits). Words only: the references around them are found apart.
@@ -33,6 +33,16 @@ _IN_ORDER = re.compile(
 )
 _EXCEPT = re.compile(
     r"\b(?:except|but\s+not|other\s+than|excepto|sauf|außer)\b|除了|以外|を除", re.I
+)
+# "all other tasks", "every other task", "all remaining tasks", "everything else": one side of
+# a statement that is every task but those on the other side.
+_OTHERS = re.compile(
+    r"\b(?:all\s+(?:the\s+)?(?:other|remaining|later|following)\s+(?:tasks|work)"
+    r"|every\s+other\s+task|everything\s+else|the\s+(?:rest\s+of\s+the|remaining)\s+tasks"
+    r"|todas\s+las\s+(?:demás|otras)\s+tareas|todas\s+as\s+outras\s+tarefas"
+    r"|toutes\s+les\s+autres\s+tâches|alle\s+(?:anderen|übrigen)\s+aufgaben)\b"
+    r"|其他所有任务|所有其他任务|其余任务|他のすべてのタスク|他の全タスク|다른\s*모든\s*작업",
+    re.IGNORECASE,
 )
 _STOP = re.compile(r"[.;。\uff1b!?]\s|[;。\uff1b]| [-—\u2013] ")
 # A phase or user story named in a statement: "Phase 3", "phase 3.1", "User Story 2", "US2".
@@ -76,7 +86,42 @@ def read_dependencies(node: Node, state: State) -> None:
             elif block.kind == "table":
                 for offset, row in enumerate(block.text.split("\n")):
                     _add(state, row.replace("|", " ; "), block.line + offset, section)
+            elif block.kind == "fence" and fence_name(block.info) in _DRAWINGS:
+                for statement in _diagram(block.text.split("\n")[1:-1], block.line + 1):
+                    statement.section = section
+                    state.statements.append(statement)
     state.keep_node(node)
+
+
+# Fences that may hold a drawing of the dependencies, and the characters a line of the
+# drawing is made of when it only joins the rows above and below it (│, ▼, ┌─┴─┐, v, |).
+_DRAWINGS = frozenset({"", "text", "txt", "plain", "plaintext", "ascii", "mermaid"})
+_JOINS = frozenset("│┃║|▼▽↓vV▲△↑^┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝─━═-+=<>\\/ \t")
+
+
+def _diagram(lines: list[str], first_line: int) -> list[Statement]:
+    """A dependency drawing in a fence: a row's arrows (`T001 → T002`) as written, and a row
+    joined to the row of tasks above it by lines of │ ▼ ┌─┴─┐ waits for that row's last tasks
+    (its first tasks wait, when the row is itself a chain). A blank line, or a line that
+    names no task, ends the joining."""
+    found: list[Statement] = []
+    above: _Side | None = None  # the tasks the drawing leads down from
+    joined = False
+    for offset, raw in enumerate(lines):
+        if raw.strip() and set(raw) <= _JOINS:
+            joined = above is not None
+            continue
+        text = strip_emphasis(raw).replace("`", "")
+        sides = [side for side in map(_Side.of, _ARROW.split(text)) if side.refs]
+        if not sides:
+            above, joined = None, False
+            continue
+        line = first_line + offset
+        if above is not None and joined:
+            found.append(Statement(line, sides[0].refs, above.refs))
+        found.extend(_arrows(text, line))
+        above, joined = sides[-1], False
+    return found
 
 
 def _flat(items: list[Item]) -> list[Item]:
@@ -106,14 +151,17 @@ def statements_in(text: str, line: int) -> list[Statement]:
 class _Side:
     refs: list[Ref]
     groups: list[str]
+    others: bool = False  # "all other tasks"
 
     @classmethod
     def of(cls, text: str) -> _Side:
         refs = refs_in(text)
-        return cls(refs, [] if refs else group_keys(text))
+        if refs:
+            return cls(refs, [])
+        return cls([], group_keys(text), others=_OTHERS.search(text) is not None)
 
     def __bool__(self) -> bool:
-        return bool(self.refs or self.groups)
+        return bool(self.refs or self.groups or self.others)
 
 
 def _clauses(text: str) -> list[str]:
@@ -143,7 +191,10 @@ def _in_order(clause: str, line: int) -> list[Statement]:
 
 
 def _statement(line: int, waiting: _Side, first: _Side, *, arrow: bool = False) -> Statement:
-    return Statement(line, waiting.refs, first.refs, waiting.groups, first.groups, arrow=arrow)
+    others = "waiting" if waiting.others else "first" if first.others else ""
+    return Statement(
+        line, waiting.refs, first.refs, waiting.groups, first.groups, arrow=arrow, others=others
+    )
 
 
 def _worded(clause: str, line: int, lead: _Side) -> list[Statement]:
@@ -204,9 +255,10 @@ def link_statements(state: State, find: Callable[[Ref], int | None]) -> None:
             waiting, first = first, waiting
         for index in waiting:
             _link(drafts, index, [f for f in first if f != index])
+    _link_others(drafts, [s for s in state.statements if s.others], indices)
     kept = 0
     for statement in state.statements:
-        if statement.waiting and statement.first:
+        if (statement.waiting and statement.first) or statement.others:
             continue
         waiting = indices(statement.waiting) or _members(drafts, statement.waiting_groups)
         sides = (
@@ -225,6 +277,29 @@ def link_statements(state: State, find: Callable[[Ref], int | None]) -> None:
         state.plan.notes.append(
             f"{kept} phase or user-story dependencies were kept as text, not made task links "
             '(see docs/story-format.md, "Dependency sections").'
+        )
+
+
+def _link_others(
+    drafts: list[Draft], statements: list[Statement], indices: Callable[[list[Ref]], list[int]]
+) -> None:
+    """ "T003 -> all other tasks": every task written after T003 waits for it ("T050 after all
+    other tasks": T050 waits for every task written before it). A task written before T003
+    is left alone: the story's order already says it comes first, and linking it would
+    turn that order round. Gathered first, so many such lines cost what they link."""
+    wanted: dict[int, dict[int, None]] = {}
+    for statement in statements:
+        if statement.others == "waiting" and (first := indices(statement.first)):
+            for index in range(max(first) + 1, len(drafts)):
+                wanted.setdefault(index, {}).update(dict.fromkeys(first))
+        elif statement.others == "first" and (waiting := indices(statement.waiting)):
+            for index in waiting:
+                wanted.setdefault(index, {}).update(dict.fromkeys(range(min(waiting))))
+    for index, earlier in wanted.items():
+        depends = drafts[index].task.depends_on
+        known = set(depends)
+        depends.extend(
+            task_id for task_id in (drafts[f].task.id for f in earlier) if task_id not in known
         )
 
 

@@ -95,6 +95,8 @@ def split_key(line: str) -> tuple[str, str] | None:
         value = value[2:].strip()
     if not 1 <= len(key) <= 48 or any(ch in _NOT_IN_KEY for ch in key):
         return None
+    if key.count("(") != key.count(")") or key.count("[") != key.count("]"):
+        return None  # "(AC: 1) Add the flag": a bracket opened before the colon, not a key
     return key, value
 
 
@@ -161,6 +163,8 @@ def strip_emphasis(text: str) -> str:
 
 
 def _strip_line(line: str) -> str:
+    if "**" not in line and "__" not in line:
+        return line
     out: list[str] = []
     spent: set[str] = set()  # marks with no closing mark after the current position
     i = 0

@@ -28,6 +28,12 @@ _CCPM_META = re.compile(
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(r"^T[X?]{2,4}\b[\s:.)\-\u2013—]*", re.IGNORECASE)
+# A status and a priority written before the task as markers: "[DONE][P1] T-01 Add the flag".
+_STATUS = re.compile(
+    r"^\[(?P<status>todo|to\s?do|doing|wip|in[ _-]progress|done|blocked)\][ \t]*"
+    r"(?:\[(?P<priority>P\d)\][ \t]*)?",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"^(?:step\s+)?\d+(?:[.)]\s+|\s*[:\-\u2013—]\s*)", re.IGNORECASE)
 _PARALLEL = re.compile(r"(?:^|\s)\[P\](?=\s|$)")
 # spec-kit's user-story label: `[US1]`, `[US-2]`, `[Story 3]`.
@@ -51,6 +57,7 @@ class Head:
     user_story: str = ""
     blocks: list[Ref] = field(default_factory=list)  # "(blocks T6)": tasks waiting for this one
     notes: str = ""  # what else its line says about it ("conflicts with 002")
+    done: bool = False  # marked "[DONE]"
 
 
 def normalise_id(text: str) -> str:
@@ -91,6 +98,10 @@ def head_of(text: str) -> Head:
     """Read a task's first line; the title keeps whatever is not an id or a marker."""
     line = strip_emphasis(text.split("\n", 1)[0]).strip()
     head = Head(title=line)
+    if status := _STATUS.match(line):
+        head.done = status["status"].lower() == "done"
+        head.notes = f"Priority {status['priority'].upper()}" if status["priority"] else ""
+        line = line[status.end() :]
     found = existing_of(line)
     if found:
         head.existing, line = found
@@ -111,7 +122,7 @@ def head_of(text: str) -> Head:
         line = _PARALLEL.sub(" ", line)
     if meta := _CCPM_META.search(line):
         head.parallel = meta.group("value").lower() in ("true", "yes")
-        head.notes = (meta.group("rest") or "").strip()
+        head.notes = "; ".join(p for p in (head.notes, (meta.group("rest") or "").strip()) if p)
         line = line[: meta.start()].rstrip() + line[meta.end() :]
     if story := _USER_STORY.search(line):
         head.user_story = re.sub(r"[\s-]", "", story.group("label")).upper()

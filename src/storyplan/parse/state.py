@@ -26,6 +26,8 @@ class Statement:
     waiting_groups: list[str] = field(default_factory=list)
     first_groups: list[str] = field(default_factory=list)
     arrow: bool = False
+    # "T003 -> all other tasks": which side ("waiting" or "first") is every other task
+    others: str = ""
     section: int = 0  # which dependency section, for reading its arrows one way
 
 

@@ -12,12 +12,17 @@ from storyplan.model import Story
 from storyplan.parse.block import split_front_matter
 from storyplan.parse.tree import MD, plain
 
-# "Story 1.1: Login", "User Story 2 - Share", "Historia 3:", "ストーリー 1", "스토리 2", "故事 1".
+# "Story 1.1: Login", "Story M1.2: Review", "User Story 2 - Share", "Historia 3:", "ストーリー 1",
+# "스토리 2", "故事 1".
 _STORY = re.compile(
     r"^\W{0,4}(?:user\s+story|story|historia(?:\s+de\s+usuario)?|história|histoire"
-    r"|ストーリー|스토리|故事|用户故事)\s*#?\s{0,2}\d{1,4}(?:\.\d{1,4}){0,3}(?=$|[\s:.)\-\u2013—])",
+    r"|ストーリー|스토리|故事|用户故事)\s*#?\s{0,2}[A-Z]{0,3}\d{1,4}(?:\.\d{1,4}){0,3}"
+    r"(?=$|[\s:.)\-\u2013—])",
     re.IGNORECASE,
 )
+# A paragraph that is only bold text ("**Story 1.1: Add the flag**"): a title, as a heading.
+_BOLD = re.compile(r"\*\*(?P<a>[^*\n]{1,200})\*\*|__(?P<b>[^_\n]{1,200})__")
+_BOLD_LEVEL = 7  # below every heading: the next heading of any level ends it
 _AS_A = re.compile(r"\W{0,4}as\s{1,4}an?\s", re.IGNORECASE)
 _FENCES = frozenset({"markdown", "md", "story", "gherkin", "text", ""})
 
@@ -38,27 +43,39 @@ def split_stories(text: str) -> list[Part]:
     tokens = MD.parse(text)
     lines = text.split("\n")
     heads: list[tuple[int, int, str]] = []  # (level, line, title)
+    bolds: list[tuple[int, int, str]] = []  # stories titled by a bold paragraph
     fences: list[Part] = []
     for i, token in enumerate(tokens):
         start, end = (token.map or [0, 0])[:2]
         if token.type == "heading_open":
             heads.append((int(token.tag[1:]), start + 1, plain(tokens[i + 1])))
+        elif token.type == "paragraph_open" and (bold := _BOLD.fullmatch(tokens[i + 1].content)):
+            title = (bold["a"] or bold["b"]).strip()
+            if _STORY.match(title):
+                bolds.append((_BOLD_LEVEL, start + 1, title))
         elif token.type == "fence" and token.info.strip().lower() in _FENCES:
             title, named = _fenced_title(token.content)
             if title:
                 heading = start + 2 + named if named >= 0 else 0
                 fences.append(Part(title, start + 2, end - 1, heading))
     stories = [(level, line, title) for level, line, title in heads if _STORY.match(title)]
+    if len(stories) < 2 and len(bolds) >= 2:
+        stories, heads = bolds, sorted(heads + bolds, key=lambda head: head[1])
     levels = {level for level, _, _ in stories}
     if len(stories) >= 2 and len(levels) == 1:
+        # One pass: a story runs to the next heading at its level or above (or the next story).
         level = levels.pop()
-        parts = []
-        for n, (_, line, title) in enumerate(stories):
-            after = [h for h in heads if h[1] > line and h[0] <= level]
-            closing = after[0][1] - 1 if after else len(lines)
-            if n + 1 < len(stories):
-                closing = min(closing, stories[n + 1][1] - 1)
-            parts.append(Part(title, line, closing, line))
+        titled = {line: title for _, line, title in stories}
+        parts: list[Part] = []
+        opened: tuple[int, str] | None = None
+        for head_level, line, _ in heads:
+            if head_level > level:
+                continue
+            if opened is not None:
+                parts.append(Part(opened[1], opened[0], line - 1, opened[0]))
+            opened = (line, titled[line]) if line in titled else None
+        if opened is not None:
+            parts.append(Part(opened[1], opened[0], len(lines), opened[0]))
         return parts
     return fences if len(fences) >= 2 else []
 

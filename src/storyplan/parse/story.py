@@ -71,7 +71,8 @@ def parse_story(
             plan_date=today or date.today(),
         ),
     )
-    state = State(doc=build(text), plan=plan, headings=headings, source=source)
+    doc = build(text, sections=lambda label: headings.classify(label) is not None)
+    state = State(doc=doc, plan=plan, headings=headings, source=source)
     state.original = to_original
     _only_title(state, story, front)
     _read(state, front)
@@ -100,7 +101,7 @@ def _read(state: State, front: str | None) -> None:
     for node in nodes:
         read_node(node, state)
     for block in state.doc.tasklists:
-        read_tasklist(block, state)
+        read_tasklist(block, state, lambda node: read_node(node, state))
     if not state.looked:  # a story without a tasks section: its opening checklist is the tasks
         for piece in [p for p in preamble if any(i.checked is not None for i in p.items)]:
             state.looked.append(f"the checklist at line {piece.line}")

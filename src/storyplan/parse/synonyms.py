@@ -26,7 +26,8 @@ BUILTIN: dict[str, str] = {
     "|Valeur métier|Geschäftswert|Mehrwert|业务价值|商业价值|ビジネス価値|비즈니스 가치",
     "success_criteria": "Success Criteria|Success Metrics|KPIs|Metrics|Criterios de éxito"
     "|Critérios de sucesso|Critères de succès|Erfolgskriterien|成功标准|成功基準|성공 기준",
-    "acceptance_criteria": "Acceptance Criteria|Story Acceptance Criteria|Acceptance Criterion|AC"
+    "acceptance_criteria": "Acceptance Criteria|Acceptance|Story Acceptance Criteria"
+    "|Acceptance Criterion|AC"
     "|ACs|Acceptance Tests"
     "|Scenarios|Criterios de aceptación|Critérios de aceitação|Critérios de aceite"
     "|Critères d'acceptation|Critères d'acceptance|Akzeptanzkriterien|Abnahmekriterien"
@@ -48,7 +49,7 @@ BUILTIN: dict[str, str] = {
     "|Development Task Breakdown|Development Tasks|Work Items|Work Breakdown|To Do|Todo"
     "|Tareas|Subtareas|Desglose de tareas|Tarefas|Subtarefas|Tâches"
     "|Sous-tâches|Aufgaben|Teilaufgaben|Arbeitspakete|任务|任务列表|子任务|任務|タスク"
-    "|タスク一覧|サブタスク|작업|작업 목록|하위 작업|태스크",
+    "|タスク一覧|サブタスク|작업|작업 목록|하위 작업|태스크|태스크 목록",
     "task_graph": "Task Sequence & Dependencies|Task Sequence|Task Dependencies"
     "|Dependency Graph|Secuencia de tareas|Sequência de tarefas|Séquence des tâches"
     "|Aufgabenreihenfolge|任务顺序|タスク順序|작업 순서",
@@ -105,7 +106,8 @@ BUILTIN: dict[str, str] = {
     "improvements": "Process Improvements",
     "definition_of_done": "Definition of Done|DoD|Done Criteria|Definición de terminado"
     "|Definición de hecho|Definição de pronto|Définition de terminé|Définition du fini"
-    "|Definition of Done (DoD)|Fertig-Definition|完成的定义|完成定义|完了の定義|완료 정의",
+    "|Definition of Done (DoD)|Fertig-Definition|完成的定义|完成定义|完了の定義|완료 정의"
+    "|완료 조건",
     "definition_of_ready": "Definition of Ready|DoR|Definición de listo|Definição de preparado"
     "|Définition de prêt|Definition of Ready (DoR)|就绪定义|準備完了の定義|준비 정의",
     "checklist": "QA Checklist|Checklist|Release Checklist|Deployment Checklist"

@@ -31,9 +31,11 @@ NOT_TASKS = frozenset(
     {"task_graph", "definition_of_done", "definition_of_ready", "checklist", "review_checklist"}
     | {"dev_notes", "out_of_scope", "acceptance_criteria", "risks"}
 )
+# A heading that groups tasks: "Phase 1: Setup", "Sprint 2", "User Story 1 - Upload"; a user
+# story only with its number ("User Story Completion" is no group).
 _GROUP = re.compile(
-    r"^\W*(?:phase|stage|sprint|milestone|part|iteration|wave|epic|group|fase|etapa|étape"
-    r"|phasen?|abschnitt|user\s+story|story|阶段|フェーズ|단계)(?:\b|\d)",
+    r"^\W*(?:(?:phase|stage|sprint|milestone|part|iteration|wave|epic|group|fase|etapa|étape"
+    r"|phasen?|abschnitt|阶段|フェーズ|단계)(?:\b|\d)|(?:user\s+)?story\s*#?\s?[A-Z]{0,3}\d)",
     re.IGNORECASE,
 )
 _TASK_ID = re.compile(r"T\d{1,9}|TASK-\d{1,9}")
@@ -52,14 +54,21 @@ def read_tasks(node: Node, state: State, other: Callable[[Node], None]) -> None:
     state.looked.append(f'the "{node.title}" section (line {node.line})')
     first_draft = len(state.drafts)
     kinds = [(child, _kind(child, state)) for child in node.children]
+    # Tasks written with ids ("- [ ] T001 …") in the groups below: a heading or a list that
+    # names no id beside them is a note or a checklist ("Constitution Check"), not a task.
+    by_ids = any(k == "group" and _names_ids(c, state) for c, k in kinds)
     if any(kind == "group" for _, kind in kinds):  # spec-kit: phases beside notes and formats
-        kinds = [(c, "other" if k == "task" and _plain(c, state) else k) for c, k in kinds]
+        kinds = [
+            (c, "other" if k == "task" and (_plain(c, state) or by_ids) else k) for c, k in kinds
+        ]
     heading_tasks = any(kind == "task" for _, kind in kinds)
     leftover: list[Block] = []
     index: list[Item] = []  # a checklist naming the heading tasks below it, as storyplan renders
     for block in node.blocks:
         items = items_of(block, state.doc)
-        if block.kind in LISTS and not heading_tasks:
+        if by_ids and not any(i.checked is not None or _names_ids_in(i) for i in items):
+            leftover.append(block)  # "**Independent Test**:" and its bullets
+        elif block.kind in LISTS and not heading_tasks:
             state.drafts.extend(task_from_item(i, state) for i in items)
         elif items and all(head_of(i.text).id or head_of(i.text).label for i in items):
             index.extend(items)
@@ -69,7 +78,7 @@ def read_tasks(node: Node, state: State, other: Callable[[Node], None]) -> None:
     for child, kind in kinds:
         if kind == "task":
             draft = task_from_heading(child, state)
-            draft.task.done = any(_names(i, draft) and i.checked for i in index)
+            draft.task.done |= any(_names(i, draft) and i.checked for i in index)
             state.drafts.append(draft)
         elif kind == "group":
             read_tasks(child, state, other)
@@ -100,14 +109,24 @@ def holds_tasks(node: Node, state: State) -> bool:
     return any(_TASK_ID.fullmatch(head_of(item.text).id or "") for item in items)
 
 
-def read_tasklist(block: Block, state: State) -> None:
-    """A GitHub ```[tasklist] block: every item in it is a task (often an existing issue)."""
+def read_tasklist(block: Block, state: State, other: Callable[[Node], None]) -> None:
+    """A GitHub ```[tasklist] block: every item in it is a task (often an existing issue),
+    except under a heading that names another section ("### Acceptance"): that goes to
+    `other` (the section walker)."""
     state.looked.append(f"the [tasklist] block (line {block.line})")
     content = "\n".join(block.text.split("\n")[1:-1])
     doc = build(content, first_line=block.line + 1)
-    for node in doc.root.walk():
+    # The block's lines keep their numbers, so the story's own document reads its lists.
+    pending = [doc.root]
+    while pending:
+        node = pending.pop()
+        key = state.headings.classify(node.title) if node is not doc.root else None
+        if key not in {None, "tasks"}:
+            other(node)
+            continue
         for inner in node.blocks:
             state.drafts.extend(task_from_item(item, state) for item in items_of(inner, doc))
+        pending.extend(reversed(node.children))
 
 
 def _kind(node: Node, state: State) -> str:
@@ -128,6 +147,17 @@ def _kind(node: Node, state: State) -> str:
     if _GROUP.match(node.title) and (listed or node.children):
         return "group"
     return "task"
+
+
+def _names_ids(node: Node, state: State) -> bool:
+    """Whether a heading's sub-headings or list items name task ids ("T001", "Task 3")."""
+    named = any(head_of(c.title).id or head_of(c.title).label for c in node.children)
+    return named or any(_names_ids_in(i) for b in node.blocks for i in items_of(b, state.doc))
+
+
+def _names_ids_in(item: Item) -> bool:
+    head = head_of(item.text)
+    return bool(head.id or head.label)
 
 
 def _plain(node: Node, state: State) -> bool:
@@ -156,6 +186,7 @@ def _draft(head: Head, line: int) -> Draft:
         number=0,
         title=head.title,
         parallel=head.parallel,
+        done=head.done,
         user_story=head.user_story,
         notes=head.notes[:1].upper() + head.notes[1:],
         existing=head.existing,
@@ -178,7 +209,7 @@ def task_from_heading(node: Node, state: State) -> Draft:
 
 def task_from_item(item: Item, state: State) -> Draft:
     draft = _draft(head_of(item.text), item.line)
-    draft.task.done = bool(item.checked)
+    draft.task.done = draft.task.done or bool(item.checked)
     rest = item.text.partition("\n")[2].strip()
     if rest:
         draft.description.append(rest)
@@ -282,9 +313,11 @@ def _add_steps(draft: Draft, items: list[Item]) -> None:
 
 def _add_subtasks(draft: Draft, items: list[Item]) -> None:
     for item in _flat(items):
-        text = " ".join(item.text.split())
+        refs, text = ac_refs_in(" ".join(item.text.split()))  # "(AC: #1) Add the flag"
         if text:
-            subtask = ChecklistItem(text=text, checked=bool(item.checked), line=item.line)
+            subtask = ChecklistItem(
+                text=text, checked=bool(item.checked), refs=refs, line=item.line
+            )
             draft.task.subtasks.append(subtask)
 
 
