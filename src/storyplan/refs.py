@@ -72,15 +72,15 @@ def _from_url(text: str) -> Ref | None:
     if match := _JIRA_URL.match(path):
         key = _JIRA_KEY.match(match["key"])
         assert key is not None
-        return Ref("jira", key["project"], key["number"], origin + match["root"])
+        return Ref("jira", key["project"], _number(key["number"]), origin + match["root"])
     if match := _GITLAB_URL.match(path):
         # The project path may sit under a relative URL root we cannot tell apart; the
         # common case (GitLab at the host's root) is assumed, config can say otherwise.
-        return Ref("gitlab", match["project"], match["number"], origin)
+        return Ref("gitlab", match["project"], _number(match["number"]), origin)
     if match := _GITHUB_URL.match(path):
         host = parts.netloc.lower()
         api = "https://api.github.com" if host == "github.com" else f"{origin}/api/v3"
-        return Ref("github", match["project"], match["number"], api)
+        return Ref("github", match["project"], _number(match["number"]), api)
     return None
 
 
@@ -135,7 +135,12 @@ def _parse_for(tracker: TrackerName, text: str, raw: str) -> Ref:
         }[tracker]
         raise ConfigError(f"'{raw}' is not a {tracker} story reference; expected {example}")
     project = match["project"].upper() if tracker == "jira" else match["project"]
-    return Ref(tracker, project, match["number"])
+    return Ref(tracker, project, _number(match["number"]))
+
+
+def _number(digits: str) -> str:
+    """An issue number as trackers write it: `#007` is issue 7 (no int(): any length)."""
+    return digits.lstrip("0") or "0"
 
 
 def resolve_issue_reference(reference: str, story: Ref) -> Ref:
