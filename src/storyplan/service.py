@@ -19,6 +19,7 @@ from storyplan.graph import validate_graph
 from storyplan.model import Markup, Plan, Story, Task
 from storyplan.parse.stories import select_story
 from storyplan.parse.story import empty_message, parse_story
+from storyplan.planrecord import PlanRecords, make_record, recall_plan, story_digest
 from storyplan.ports import Change, Child, Link, PlanComment, Tracker, TrackerState
 from storyplan.progress import FINISHED, with_progress
 from storyplan.reconcile import Desired, Reconciled, match_children, plan_comment_body, reconcile
@@ -88,6 +89,7 @@ class Prepared:
     reconciled: Reconciled
     compact: bool = False
     notes: list[str] = field(default_factory=list)
+    digest: str = ""  # of what parsing read from the story (`storyplan.planrecord`)
 
 
 def _desire(
@@ -152,7 +154,10 @@ def prepare(
     which story of a file holding several."""
     story = select_story(tracker.fetch_story(ref.key), part)
     ref = canonical_ref(ref, story)
-    plan = build_plan(story, settings, today)
+    # sync: a story whose text is unchanged since the last apply is not parsed again.
+    records = _records(tracker, trust_shape)
+    recalled = recall_plan(records, story, settings) if records is not None else None
+    plan = recalled or build_plan(story, settings, today)
     state = tracker.read_state(story, with_links=not trust_shape)
     plan = with_recorded_date(plan, state.plan, tracker.markup)
     renderer = TrackerRenderer(tracker.markup, settings)
@@ -171,7 +176,8 @@ def prepare(
             reconciled = reconcile(desired, state)
     check_limits(tracker.limits, state, desired, reconciled, story)
     notes = disagreements(plan, reconciled.matched)
-    return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact, notes)
+    digest = story_digest(story, settings)
+    return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact, notes, digest)
 
 
 def disagreements(plan: Plan, children: Mapping[str, Child]) -> list[str]:
@@ -223,7 +229,17 @@ def _links_from_shape(
     return state.model_copy(update={"links": links})
 
 
+def _records(tracker: Tracker, wanted: bool = True) -> PlanRecords | None:
+    return tracker if wanted and isinstance(tracker, PlanRecords) else None
+
+
 def apply(prepared: Prepared, on_step: Callable[[Change], None] = lambda change: None) -> Report:
+    """Make the changes; a tracker that keeps plan records keeps this plan's with a write it
+    makes to the story anyway (see `storyplan.planrecord`)."""
+    records = _records(prepared.tracker)
+    if records is not None:
+        record = make_record(prepared.digest, prepared.plan, prepared.desired.shape)
+        records.keep_plan_record(prepared.story, record)
     return execute(
         prepared.tracker,
         prepared.story,
