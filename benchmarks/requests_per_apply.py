@@ -20,6 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.e2e.harness import HARNESSES, Harness, run_cli
 from tests.e2e.stories import TaskSpec, story_text
 
+# Targets in requests (reads + writes), printed beside the figures.
+TARGETS: dict[str, dict[str, int]] = {
+    "jira-cloud": {"first apply": 30, "no-op re-apply": 2},
+    "jira-dc": {"first apply": 30, "no-op re-apply": 2},
+}
+
 
 def story(rename: bool = False) -> list[TaskSpec]:
     tasks = []
@@ -52,9 +58,11 @@ def measure(name: str, harness: Callable[[], AbstractContextManager[Harness]]) -
             rows.append((label, tracker.reads(), tracker.writes(), elapsed))
     edges = sum(len(t.depends_on) for t in story())
     print(f"\n{name}, 20 tasks, {edges} dependency edges (fake server on loopback)")
-    print(f"{'run':<24}{'reads':>7}{'writes':>8}{'wall s':>9}")
+    print(f"{'run':<24}{'reads':>7}{'writes':>8}{'wall s':>9}{'target':>10}")
     for label, reads, writes, elapsed in rows:
-        print(f"{label:<24}{reads:>7}{writes:>8}{elapsed:>9.2f}")
+        target = TARGETS.get(name, {}).get(label)
+        goal = f"<= {target}" if target is not None else ""
+        print(f"{label:<24}{reads:>7}{writes:>8}{elapsed:>9.2f}{goal:>10}")
     return 0
 
 
