@@ -46,7 +46,7 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
-from . import bulk, closing, plan_comment, reading
+from . import closing, plan_comment, reading, subtasks
 from .bookkeeping import StoryBook, plan_record, same_record
 from .client import JiraApi, Json
 from .records import (
@@ -206,80 +206,35 @@ class JiraTracker:
             self.book.write(story.ref, self._story_json(story), label)
         yield from (Applied(change=change) for change in labels)
         if refused:
-            raise TrackerError(
-                f"Jira refused {len(refused)} of the {len(creates)} sub-tasks for "
-                f"{story.ref}: {'; '.join(refused[:3])}"
-                + (f" and {len(refused) - 3} more" if len(refused) > 3 else "")
-            )
+            raise subtasks.refusal(story.ref, refused, len(creates))
 
     def create_child(self, story: Story, change: CreateChild) -> Applied:
         refused: list[str] = []
         made = list(self._create_children(story, [change], refused))
         if refused:
-            raise TrackerError(f"Jira refused the sub-task for {refused[0]}")
+            raise subtasks.refusal(story.ref, refused, 1)
         return made[0]
 
     def _create_children(
         self, story: Story, creates: list[CreateChild], refused: list[str]
     ) -> Iterator[Applied]:
-        """Each sub-task made (or found made after a lost answer), 50 a request; the ones
-        Jira refused are added to `refused`."""
         if not creates:
             return
         project = self._project(story)
-        type_id = self.types.subtask(project)
-        for start in range(0, len(creates), bulk.BULK_LIMIT):
-            batch = creates[start : start + bulk.BULK_LIMIT]
-            story_id = str(self._story_json(story).get("id"))
-            requests = [
-                bulk.create_request(story.ref, story_id, project, type_id, change)
-                for change in batch
-            ]
-            what = f"create {len(batch)} sub-tasks under {story.ref}"
-            try:
-                outcomes = bulk.create_issues(self.api, requests, what)
-            except TrackerError as err:
-                if not err.unknown_outcome:
-                    raise
-                yield from self._adopt_made(story, batch, err)
-                continue
-            for change, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, bulk.Refused):
-                    refused.append(f"task {change.task_id} ({outcome.reason})")
-                else:
-                    yield Applied(change=change, child=self._made(change, str(outcome["key"])))
+        parent = subtasks.Parent(
+            key=story.ref,
+            id=str(self._story_json(story).get("id")),
+            project=project,
+            type_id=self.types.subtask(project),
+            child=lambda raw: self._child(raw, story),
+            made=self._made,
+        )
+        yield from subtasks.make(self.api, parent, creates, refused)
 
     def _made(self, change: CreateChild, key: str) -> Child:
-        child = Child(
-            key=key,
-            task_id=change.task_id,
-            title=change.title,
-            body=normalise(change.body),
-            url=self._browse(key),
-            labels=change.labels,
-        )
+        child = subtasks.as_made(change, key, self._browse(key))
         self._children[child.key] = child
         return child
-
-    def _adopt_made(
-        self, story: Story, batch: list[CreateChild], lost: TrackerError
-    ) -> Iterator[Applied]:
-        """After a bulk create whose answer was lost: the sub-tasks it made, found by their
-        property; if any is not there, the outcome stays unknown and `lost` is raised."""
-        try:
-            found = reading.search_children(self.api, story.ref)
-        except TrackerError:
-            raise lost from None
-        made: dict[str, Child] = {}
-        for raw in found:
-            child = self._child(raw, story)
-            if child.task_id is not None:
-                made.setdefault(child.task_id, child)  # the oldest, as a read would keep
-        for change in batch:
-            if change.task_id in made:
-                yield Applied(change=change, child=made[change.task_id])
-        if any(change.task_id not in made for change in batch):
-            raise lost
 
     def attach_child(self, story: Story, change: AttachChild) -> Applied:
         """An existing issue serves a task as it is: the story's property lists it, so the
