@@ -713,6 +713,22 @@ def test_spec_checks_catch_wrong_shapes_and_rich_text() -> None:
         fake.stop()
 
 
+def test_spec_checks_take_each_element_of_a_bulk_create_as_a_single_create() -> None:
+    jira_spec.require_spec()
+    fake = start("cloud")
+    try:
+        client = fake.client()
+        story = create(client)
+        good = bulk_element(story.key, "Fine", properties=[{"key": "k", "value": 1}])
+        bad = bulk_element(story.key, "Odd", properties=[{"key": "k", "bogus": 1}])
+        assert post(client, "issue/bulk", {"issueUpdates": [good, bad]}).status_code == 201
+        (found,) = fake.spec_violations
+        assert (found.side, found.path) == ("request", "/rest/api/2/issue/bulk")
+        assert "'bogus' was unexpected" in found.message
+    finally:
+        fake.stop()
+
+
 def test_spec_checks_switch_off_when_shared_specs_are_absent(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,6 +20,11 @@ def fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     yield from serve(request.param, monkeypatch)
 
 
+def counts(fake: FakeJira, key: str) -> dict[str, int]:
+    """How many sub-tasks each task of story `key` has."""
+    return {task: len(made) for task, made in made_for(fake, key).items()}
+
+
 def refuse_summaries_with(fake: FakeJira, word: str) -> None:
     def refuse(data: dict[str, Any]) -> dict[str, str] | None:
         summary = str((data.get("fields") or {}).get("summary"))
@@ -45,12 +50,7 @@ def test_sub_tasks_jira_refuses_are_reported_and_the_next_run_makes_only_them(
     assert code == 0, err
     bulk = [e for e in fake.log if e.path.endswith("/issue/bulk")]
     assert len(bulk[-1].request_body["issueUpdates"]) == 1  # only the one refused before
-    assert {task: len(made) for task, made in made_for(fake, issue.key).items()} == {
-        "T1": 1,
-        "T2": 1,
-        "T3": 1,
-        "T4": 1,
-    }
+    assert counts(fake, issue.key) == dict.fromkeys(["T1", "T2", "T3", "T4"], 1)
     assert blocks_edges(fake, issue.key) == edges(tasks)
     assert len(plans_on(issue)) == 1
     fake.clear_log()
@@ -82,12 +82,7 @@ def test_a_bulk_create_held_back_by_the_rate_limit_is_sent_again_after_the_wait(
     assert code == 0, err
     assert "Jira asked to slow down; waiting 1 s to create 4 sub-tasks under SHOP-1" in err
     assert [e.status for e in fake.log if e.path.endswith("/issue/bulk")] == [429, 201]
-    assert {task: len(made) for task, made in made_for(fake, issue.key).items()} == {
-        "T1": 1,
-        "T2": 1,
-        "T3": 1,
-        "T4": 1,
-    }
+    assert counts(fake, issue.key) == dict.fromkeys(["T1", "T2", "T3", "T4"], 1)
 
 
 def test_a_long_rate_limit_wait_stops_the_run_with_when_to_retry(
