@@ -58,6 +58,7 @@ def test_the_first_apply_records_the_plan_with_the_storys_one_write(
     story_writes = [e for e in fake.writes() if e.path.endswith(f"/issue/{issue.key}")]
     assert len(story_writes) == 1  # the label, the plan comment's id and the record
     assert fake.count("PUT", r"/properties/") == 0
+    assert all("record" not in i.properties["storyplan"] for i in fake.children(issue.key))
 
 
 def test_sync_all_parses_no_story_whose_text_is_unchanged_and_still_ticks_progress(
@@ -92,6 +93,44 @@ def test_sync_all_parses_only_the_story_whose_text_changed(
     (needs,) = [s for s in result["stories"] if s["outcome"] == "needs_apply"]
     assert needs["story"] == edited.key
     assert "Task 5 is new" in needs["detail"]
+
+
+def test_an_edit_carries_the_new_record_on_its_sub_task_write_and_sync_parses_nothing(
+    fake: FakeJira, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    (issue,) = planned(fake, capsys, 1)
+    tasks = diamond(4)
+    tasks[1] = TaskSpec(2, "Password hashing, reworded", [1])
+    issue.description = wiki_story(story_text(tasks))
+    fake.clear_log()
+    assert run(capsys, "apply", issue.key)[0] == 0
+    writes = fake.writes()
+    assert len(writes) == 2  # the sub-task and the plan comment: no request of its own
+    edited = tasks_of(fake, issue.key)["T2"]
+    assert writes[0].path.endswith(f"/issue/{edited.key}")
+    assert edited.properties["storyplan"]["task"] == "T2"
+    assert (
+        edited.properties["storyplan"]["record"]["digest"]
+        != (issue.properties["storyplan"]["record"]["digest"])
+    )
+    parsed.clear()
+    code, result = sync_all(capsys)
+    assert (code, result["unchanged"], parsed) == (0, 1, [])
+
+
+def test_an_edit_that_writes_only_links_and_the_plan_leaves_the_story_to_be_parsed(
+    fake: FakeJira, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    (issue,) = planned(fake, capsys, 1)
+    tasks = diamond(4)
+    tasks[3] = TaskSpec(4, "Sign-in endpoint", [2])  # one dependency fewer
+    issue.description = wiki_story(story_text(tasks))
+    fake.clear_log()
+    assert run(capsys, "apply", issue.key)[0] == 0
+    assert len(fake.writes()) == 2  # the unlink and the plan comment
+    parsed.clear()
+    code, result = sync_all(capsys)
+    assert (code, result["unchanged"], parsed) == (0, 1, [issue.key])
 
 
 def test_a_record_that_is_not_storyplans_is_no_record(

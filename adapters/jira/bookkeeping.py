@@ -24,9 +24,9 @@ def _fit(value: Json) -> Json:
     return value
 
 
-def plan_record(story: Json) -> dict[str, str]:
-    """The plan record kept on the story as read ({} if none or not storyplan's shape)."""
-    record = storyplan_property(story).get("record")
+def plan_record(issue: Json) -> dict[str, str]:
+    """The plan record kept on an issue as read ({} if none or not storyplan's shape)."""
+    record = storyplan_property(issue).get("record")
     if not isinstance(record, dict):
         return {}
     return {str(k): v for k, v in record.items() if isinstance(v, str)}
@@ -34,6 +34,13 @@ def plan_record(story: Json) -> dict[str, str]:
 
 def same_record(kept: Mapping[str, str], record: Mapping[str, str]) -> bool:
     return all(kept.get(name) == record.get(name) for name in ("digest", "shape"))
+
+
+def carried(mark: Json, record: Mapping[str, str] | None) -> Json:
+    """A sub-task's property `mark` carrying `record` as well, where it fits."""
+    if record is None or len(json.dumps(mark | {"record": record})) > PROPERTY_CHARS:
+        return mark
+    return mark | {"record": dict(record)}
 
 
 class StoryBook:

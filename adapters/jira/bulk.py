@@ -70,12 +70,9 @@ def create_issues(api: JiraApi, updates: list[Json], what: str) -> list[Json | R
     return outcomes(answer, len(updates), what)
 
 
-def create_request(
-    story: str, story_id: str, project: str, type_id: str, change: CreateChild
-) -> Json:
-    """One sub-task of `story` as an element of a bulk create, its property included: a
-    made sub-task always says its story and task."""
-    mark = {"story": story, "storyId": story_id, "task": change.task_id}
+def create_request(story: str, project: str, type_id: str, change: CreateChild, mark: Json) -> Json:
+    """One sub-task of `story` as an element of a bulk create, its property `mark` included:
+    a made sub-task always says its story and task."""
     return {
         "fields": {
             "project": {"key": project},

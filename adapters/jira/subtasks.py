@@ -21,9 +21,9 @@ class Parent:
     """The story the sub-tasks are made under, and how the tracker turns issues into children."""
 
     key: str
-    id: str
     project: str
     type_id: str  # the project's sub-task issue type
+    mark: Callable[[str], Json]  # a task's sub-task property, by task id
     child: Callable[[Json], Child]  # a read issue as the tracker knows it
     made: Callable[[CreateChild, str], Child]  # a made issue (by key) as the tracker knows it
 
@@ -36,7 +36,9 @@ def make(
     for start in range(0, len(creates), bulk.BULK_LIMIT):
         batch = creates[start : start + bulk.BULK_LIMIT]
         requests = [
-            bulk.create_request(parent.key, parent.id, parent.project, parent.type_id, change)
+            bulk.create_request(
+                parent.key, parent.project, parent.type_id, change, parent.mark(change.task_id)
+            )
             for change in batch
         ]
         what = f"create {len(batch)} sub-tasks under {parent.key}"

@@ -47,7 +47,7 @@ from storyplan.ports import (
 from storyplan.refs import Ref, parse_ref
 
 from . import closing, plan_comment, reading, subtasks
-from .bookkeeping import StoryBook, plan_record, same_record
+from .bookkeeping import StoryBook, carried, plan_record, same_record
 from .client import JiraApi, Json
 from .records import (
     CHILD_FIELDS,
@@ -91,6 +91,8 @@ class JiraTracker:
         self._children: dict[str, Child] = {}  # by key: what apply reports back
         self._link_ids: dict[tuple[str, str], str] = {}  # (blocker, blocked) → link id
         self._found: dict[str, list[Json]] = {}  # story key → its sub-tasks, read with it
+        self._records: dict[str, list[Mapping[str, str]]] = {}  # story key → plan records
+        self._carry: dict[str, dict[str, str]] = {}  # story key → record for a sub-task write
         self.types = JiraTypes(api, settings)
         self.book = StoryBook(api)
 
@@ -106,12 +108,30 @@ class JiraTracker:
         return str(((self._story_json(story).get("fields") or {}).get("project") or {})["key"])
 
     # -- the plan record (storyplan.planrecord.PlanRecords) ---------------------------------
-    def plan_record(self, story: Story) -> Mapping[str, str]:
-        return plan_record(self._story_json(story))
+    def plan_records(self, story: Story) -> list[Mapping[str, str]]:
+        """The story's record and those its sub-tasks carry (an edit's sub-task write)."""
+        if story.ref not in self._records:
+            self._records[story.ref] = [plan_record(self._story_json(story))]
+        return [record for record in self._records[story.ref] if record]
 
     def keep_plan_record(self, story: Story, record: Mapping[str, str]) -> None:
-        if not same_record(plan_record(self._story_json(story)), record):
+        """Kept with the story's write, if the run makes one; else with its first sub-task
+        write (an edit), if any. A story whose plan comment is not recorded yet is written."""
+        if not any(same_record(kept, record) for kept in self.plan_records(story)):
             self.book.keep(story.ref, record=dict(record))
+            if self._recorded.get(story.ref):
+                self._carry[story.ref] = dict(record)
+
+    def _carry_with(self, edit: Json, story: Story, task_id: str) -> None:
+        """The plan record rides on this sub-task's edit if no write of the run carried it."""
+        if story.ref in self._carry:
+            edit["properties"] = [{"key": PROPERTY, "value": self._mark(story, task_id)}]
+
+    def _mark(self, story: Story, task_id: str) -> Json:
+        """A sub-task's property: its story and task (and the plan record, once a run)."""
+        story_id = str(self._story_json(story).get("id"))
+        mark = {"story": story.ref, "storyId": story_id, "task": task_id}
+        return carried(mark, self._carry.pop(story.ref, None))
 
     # -- reading ----------------------------------------------------------------------------
     def fetch_story(self, ref: str) -> Story:
@@ -136,6 +156,7 @@ class JiraTracker:
         self._stories[key] = raw
         if searched is not None:
             self._found[key] = searched[1]
+            self._records[key] = [plan_record(i) for i in (raw, *searched[1])]
         return story_from(raw, key, self._browse(key))
 
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
@@ -223,9 +244,9 @@ class JiraTracker:
         project = self._project(story)
         parent = subtasks.Parent(
             key=story.ref,
-            id=str(self._story_json(story).get("id")),
             project=project,
             type_id=self.types.subtask(project),
+            mark=lambda task_id: self._mark(story, task_id),
             child=lambda raw: self._child(raw, story),
             made=self._made,
         )
@@ -254,6 +275,7 @@ class JiraTracker:
         request: Json = {"fields": {"summary": change.title, "description": body}}
         if change.revive:
             request["update"] = {"labels": [{"remove": self.obsolete_label}]}
+        self._carry_with(request, story, change.task_id)
         self.api.put(f"issue/{change.key}", request, what=f"update {change.key}")
         old = self._children.get(change.key) or Child(
             key=change.key, task_id=change.task_id, title="", url=self._browse(change.key)
@@ -293,6 +315,7 @@ class JiraTracker:
                 "comment": [{"add": {"body": change.comment}}],
             }
         }
+        self._carry_with(edit, story, change.task_id)
         self.api.put(f"issue/{change.key}", edit, what=f"mark {change.key} obsolete")
         return Applied(change=change)
 

@@ -2,10 +2,10 @@
 the story's entity property), so that sync skips converting and parsing a story whose text
 has not changed since the record was written.
 
-A tracker writes the record only with a write it makes to the story anyway (Jira: the first
-apply's label and plan-comment id), never as a request of its own: an apply that changes only
-sub-issues, links or the plan comment leaves an older record, and sync parses that story as
-it would without one.
+A tracker writes the record only with writes it makes anyway (Jira: to the story, or to the
+first sub-task a run makes or edits), never as a request of its own: an apply that changes
+only links or the plan comment leaves an older record, and sync parses that story as it
+would without one.
 
 A record is a digest of everything parsing reads (the text, the title, the settings that
 steer the parser, storyplan's version), the plan's shape and the plan model itself,
@@ -20,7 +20,7 @@ import binascii
 import hashlib
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from pydantic import ValidationError
@@ -34,10 +34,10 @@ MAX_PLAN_BYTES = 4 * 1024 * 1024  # a recorded plan decompresses to no more than
 
 @runtime_checkable
 class PlanRecords(Protocol):
-    """A tracker that keeps a record (`digest`, `shape`, `plan`) beside each story."""
+    """A tracker that keeps records (`digest`, `shape`, `plan`) beside each story."""
 
-    def plan_record(self, story: Story) -> Mapping[str, str]:
-        """The record the last apply kept beside `story` ({} if none)."""
+    def plan_records(self, story: Story) -> Sequence[Mapping[str, str]]:
+        """The records kept beside `story` by earlier applies, in no particular order."""
         ...
 
     def keep_plan_record(self, story: Story, record: Mapping[str, str]) -> None:
@@ -90,10 +90,13 @@ def _unpack(text: str, story: Story) -> Plan | None:
 
 
 def recall_plan(records: PlanRecords, story: Story, settings: Settings) -> Plan | None:
-    """The plan recorded beside `story` if its text is unchanged since, with the story as it
-    is now (its labels, dates and state are not the parser's to keep); else None."""
-    record = records.plan_record(story)
-    text = record.get("plan")
-    if not isinstance(text, str) or record.get("digest") != story_digest(story, settings):
-        return None
-    return _unpack(text, story)
+    """The plan recorded beside `story` for its text as it is now, with the story as it is
+    now (its labels, dates and state are not the parser's to keep); else None."""
+    digest = story_digest(story, settings)
+    for record in records.plan_records(story):
+        text = record.get("plan")
+        if isinstance(text, str) and record.get("digest") == digest:
+            plan = _unpack(text, story)
+            if plan is not None:
+                return plan
+    return None
