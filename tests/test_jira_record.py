@@ -44,6 +44,19 @@ def planned(fake: FakeJira, capsys: pytest.CaptureFixture[str], count: int) -> l
     return stories
 
 
+def edited_and_applied(
+    fake: FakeJira, capsys: pytest.CaptureFixture[str], index: int, task: TaskSpec
+) -> tuple[JiraIssue, list[Any]]:
+    """A planned story whose task at `index` becomes `task`, applied; the apply's writes."""
+    (issue,) = planned(fake, capsys, 1)
+    tasks = diamond(4)
+    tasks[index] = task
+    issue.description = wiki_story(story_text(tasks))
+    fake.clear_log()
+    assert run(capsys, "apply", issue.key)[0] == 0
+    return issue, fake.writes()
+
+
 def sync_all(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
     code, out, _ = run(capsys, "sync", "--all", "jira:SHOP", "--json")
     return code, json.loads(out)
@@ -98,13 +111,7 @@ def test_sync_all_parses_only_the_story_whose_text_changed(
 def test_an_edit_carries_the_new_record_on_its_sub_task_write_and_sync_parses_nothing(
     fake: FakeJira, capsys: pytest.CaptureFixture[str], parsed: list[str]
 ) -> None:
-    (issue,) = planned(fake, capsys, 1)
-    tasks = diamond(4)
-    tasks[1] = TaskSpec(2, "Password hashing, reworded", [1])
-    issue.description = wiki_story(story_text(tasks))
-    fake.clear_log()
-    assert run(capsys, "apply", issue.key)[0] == 0
-    writes = fake.writes()
+    issue, writes = edited_and_applied(fake, capsys, 1, TaskSpec(2, "Password hashing, new", [1]))
     assert len(writes) == 2  # the sub-task and the plan comment: no request of its own
     edited = tasks_of(fake, issue.key)["T2"]
     assert writes[0].path.endswith(f"/issue/{edited.key}")
@@ -121,13 +128,9 @@ def test_an_edit_carries_the_new_record_on_its_sub_task_write_and_sync_parses_no
 def test_an_edit_that_writes_only_links_and_the_plan_leaves_the_story_to_be_parsed(
     fake: FakeJira, capsys: pytest.CaptureFixture[str], parsed: list[str]
 ) -> None:
-    (issue,) = planned(fake, capsys, 1)
-    tasks = diamond(4)
-    tasks[3] = TaskSpec(4, "Sign-in endpoint", [2])  # one dependency fewer
-    issue.description = wiki_story(story_text(tasks))
-    fake.clear_log()
-    assert run(capsys, "apply", issue.key)[0] == 0
-    assert len(fake.writes()) == 2  # the unlink and the plan comment
+    # Task 4 loses one of its two dependencies.
+    issue, writes = edited_and_applied(fake, capsys, 3, TaskSpec(4, "Sign-in endpoint", [2]))
+    assert len(writes) == 2  # the unlink and the plan comment
     parsed.clear()
     code, result = sync_all(capsys)
     assert (code, result["unchanged"], parsed) == (0, 1, [issue.key])
