@@ -25,6 +25,12 @@ from tests.e2e.stories import TaskSpec, checklist_text, diamond, story_text
 REQUEST_TARGETS = {"gitlab": {"first apply": 6, "no-op re-apply": 2}}
 REQUEST_TARGETS["gitlab-free"] = REQUEST_TARGETS["gitlab"]
 
+# Targets in requests (reads + writes), printed beside the figures.
+TARGETS: dict[str, dict[str, int]] = {
+    "jira-cloud": {"first apply": 30, "no-op re-apply": 2},
+    "jira-dc": {"first apply": 30, "no-op re-apply": 2},
+}
+
 
 def story(rename: bool = False) -> list[TaskSpec]:
     tasks = []
@@ -60,9 +66,11 @@ def measure(name: str, harness: Callable[[], AbstractContextManager[Harness]]) -
                 requests[label] = tracker.requests()
     edges = sum(len(t.depends_on) for t in story())
     print(f"\n{name}, 20 tasks, {edges} dependency edges (fake server on loopback)")
-    print(f"{'run':<24}{'reads':>7}{'writes':>8}{'wall s':>9}")
+    print(f"{'run':<24}{'reads':>7}{'writes':>8}{'wall s':>9}{'target':>10}")
     for label, reads, writes, elapsed in rows:
-        print(f"{label:<24}{reads:>7}{writes:>8}{elapsed:>9.2f}")
+        target = TARGETS.get(name, {}).get(label)
+        goal = f"<= {target}" if target is not None else ""
+        print(f"{label:<24}{reads:>7}{writes:>8}{elapsed:>9.2f}{goal:>10}")
     for label, target in REQUEST_TARGETS.get(name, {}).items():
         print(f"{label}: {requests[label]} HTTP requests (target <= {target})")
     return 0

@@ -2,7 +2,8 @@
 planned stories of 8 tasks each, of which 10 progressed (a sub-issue closed). Prints reads and
 writes per story (GitLab: requests per story beside the target of 2 for syncing one story).
 
-Run from the repository root: python benchmarks/sync_requests.py
+Run from the repository root: python benchmarks/sync_requests.py (GitHub), or with
+jira-cloud / jira-dc for Jira's rows.
 """
 
 from __future__ import annotations
@@ -80,5 +81,14 @@ def gitlab_main() -> int:
     return 0
 
 
+def jira(names: list[str]) -> int:
+    """The Jira rows (jira-cloud, jira-dc): one story's sync and `sync --all`, with the
+    stories parsed beside the requests and targets (see benchmarks/jira_requests.py)."""
+    from jira_requests import sync_only
+
+    return sync_only(names)
+
+
 if __name__ == "__main__":
-    sys.exit(main() or gitlab_main())
+    jira_names = [name for name in sys.argv[1:] if name.startswith("jira")]
+    sys.exit(jira(jira_names) if jira_names else main() or gitlab_main())

@@ -485,6 +485,102 @@ def test_401_403_and_404_arrive_as_jira_errors_with_jiras_words(fake: FakeJira) 
     assert missing.value.text == "Issue does not exist or you do not have permission to see it."
 
 
+# -- bulk create ------------------------------------------------------------------------------
+def bulk_element(parent: str, summary: str, **extra: Any) -> dict[str, Any]:
+    fields = {
+        "project": {"key": "PROJ"},
+        "parent": {"key": parent},
+        "issuetype": {"name": "Sub-task"},
+        "summary": summary,
+    }
+    return {"fields": fields, **extra}
+
+
+def test_bulk_create_makes_sub_tasks_with_their_properties_in_one_request(
+    fake: FakeJira, client: JIRA
+) -> None:
+    story = create(client)
+    mark = [{"key": "storyplan", "value": {"task": "T1"}}]
+    elements = [bulk_element(story.key, "One", properties=mark), bulk_element(story.key, "Two")]
+    answer = post(client, "issue/bulk", {"issueUpdates": elements})
+    assert answer.status_code == 201
+    body = answer.json()
+    assert body["errors"] == []
+    assert [issue["key"] for issue in body["issues"]] == ["PROJ-2", "PROJ-3"]
+    made = fake.children(story.key)
+    assert [(i.summary, i.properties) for i in made] == [
+        ("One", {"storyplan": {"task": "T1"}}),
+        ("Two", {}),
+    ]
+
+
+def test_bulk_create_answers_each_refused_issue_by_its_position(
+    fake: FakeJira, client: JIRA
+) -> None:
+    story = create(client)
+    elements = [
+        bulk_element(story.key, "Made"),
+        bulk_element(story.key, ""),  # no summary
+        {"fields": {}},  # nothing a create needs
+        bulk_element(story.key, "Also made"),
+    ]
+    answer = post(client, "issue/bulk", {"issueUpdates": elements})
+    assert answer.status_code == 201
+    body = answer.json()
+    assert [issue["key"] for issue in body["issues"]] == ["PROJ-2", "PROJ-3"]
+    assert [e["failedElementNumber"] for e in body["errors"]] == [1, 2]
+    first = body["errors"][0]
+    assert first["status"] == 400
+    assert first["elementErrors"]["errors"] == {
+        "summary": "You must specify a summary of the issue."
+    }
+    assert [i.summary for i in fake.children(story.key)] == ["Made", "Also made"]
+
+
+def test_bulk_create_refusing_every_issue_answers_400_in_the_same_shape(
+    fake: FakeJira, client: JIRA
+) -> None:
+    story = create(client)
+    fake.create_refusals.append(lambda data: {"labels": "Refused by a validator."})
+    with pytest.raises(JIRAError) as refused:
+        post(client, "issue/bulk", {"issueUpdates": [bulk_element(story.key, "A")]})
+    answer = refused.value.response
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["issues"] == []
+    assert body["errors"][0]["failedElementNumber"] == 0
+    assert body["errors"][0]["elementErrors"]["errors"] == {"labels": "Refused by a validator."}
+    assert fake.children(story.key) == []
+
+
+def test_bulk_create_of_more_than_fifty_issues_is_refused_whole(
+    fake: FakeJira, client: JIRA
+) -> None:
+    story = create(client)
+    elements = [bulk_element(story.key, f"T{n}") for n in range(51)]
+    with pytest.raises(JIRAError) as refused:
+        post(client, "issue/bulk", {"issueUpdates": elements})
+    answer = refused.value.response
+    assert answer.status_code == 400
+    assert "must not exceed 50" in answer.json()["errorMessages"][0]
+    assert fake.children(story.key) == []
+    assert post(client, "issue/bulk", {"issueUpdates": elements[:50]}).status_code == 201
+    assert len(fake.children(story.key)) == 50
+
+
+def test_an_edit_sets_entity_properties_beside_its_fields(fake: FakeJira, client: JIRA) -> None:
+    story = create(client)
+    edit = {
+        "update": {"labels": [{"add": "planned"}]},
+        "properties": [{"key": "storyplan", "value": {"plan": "10001"}}],
+    }
+    answer = client._session.put(client._get_url(f"issue/{story.key}"), data=json.dumps(edit))
+    assert answer.status_code == 204
+    held = fake.issue(story.key)
+    assert held.labels == ["planned"]
+    assert held.properties == {"storyplan": {"plan": "10001"}}
+
+
 # -- rate limits and faults -------------------------------------------------------------------
 def test_429_carries_retry_after_and_does_not_hang_without_retries(
     fake: FakeJira, client: JIRA
@@ -613,6 +709,22 @@ def test_spec_checks_catch_wrong_shapes_and_rich_text() -> None:
         assert "is not of type 'string'" in found[1][2]
         assert found[2][0] == "request"
         assert "'type' is a required property" in found[2][2]
+    finally:
+        fake.stop()
+
+
+def test_spec_checks_take_each_element_of_a_bulk_create_as_a_single_create() -> None:
+    jira_spec.require_spec()
+    fake = start("cloud")
+    try:
+        client = fake.client()
+        story = create(client)
+        good = bulk_element(story.key, "Fine", properties=[{"key": "k", "value": 1}])
+        bad = bulk_element(story.key, "Odd", properties=[{"key": "k", "bogus": 1}])
+        assert post(client, "issue/bulk", {"issueUpdates": [good, bad]}).status_code == 201
+        (found,) = fake.spec_violations
+        assert (found.side, found.path) == ("request", "/rest/api/2/issue/bulk")
+        assert "'bogus' was unexpected" in found.message
     finally:
         fake.stop()
 

@@ -16,7 +16,7 @@ import pytest
 from storyplan.cli import main
 from tests.e2e.stories import TaskSpec, diamond, edges
 from tests.fakes.fake_jira import FakeJira, JiraIssue
-from tests.test_jira import ISSUE_POST, is_plan, plans_on, run, serve, story
+from tests.test_jira import BULK_POST, is_plan, plans_on, run, serve, story
 
 RESOLVED = ("Done", "Won't Do", "Duplicate")
 TWO = [TaskSpec(1, "Schema"), TaskSpec(2, "API", [1])]
@@ -71,7 +71,7 @@ def test_applies_that_raced_are_healed_by_the_next_apply(
     tasks = diamond(4)
     issue = story(fake, tasks)
     # Every run has read the story's empty state before any of them creates anything.
-    fake.hold("POST", ISSUE_POST, runs, timeout=90)  # generous: the machine may be busy
+    fake.hold("POST", BULK_POST, runs, timeout=90)  # generous: the machine may be busy
     codes: list[int] = []
     racers = [
         threading.Thread(target=lambda: codes.append(main(["apply", issue.key])))
@@ -196,7 +196,7 @@ def test_a_lost_create_is_found_among_more_than_100_sub_tasks(
     issue = story(cloud, TWO)
     for number in range(120):  # a person's sub-tasks, made before storyplan ran
         cloud.add_issue(f"Chore {number}", issuetype="subtask", parent=issue.key)
-    cloud.fail("POST", ISSUE_POST, None)  # T1's sub-task is made, then the line drops
+    cloud.fail("POST", BULK_POST, None)  # both sub-tasks are made, then the line drops
     code, _, err = run(capsys, "apply", issue.key)
     assert code == 0, err
     made = made_for(cloud, issue.key)
@@ -213,7 +213,7 @@ def test_a_lost_create_whose_look_up_failed_is_found_by_the_next_apply(
     issue = story(cloud, TWO)
     for number in range(120):
         cloud.add_issue(f"Chore {number}", issuetype="subtask", parent=issue.key)
-    cloud.fail("POST", ISSUE_POST, None)
+    cloud.fail("POST", BULK_POST, None)
     # The read's two pages go through; the look-up after the lost answer fails.
     cloud.fail("GET", r"/search/jql$", 502, after=False, skip=2, times=5)
     code, _, err = run(capsys, "apply", issue.key)

@@ -14,11 +14,15 @@ Retry rule (`adapters.shared.transport.read_retry`): a read is tried again after
 connection or a 5xx, with one line on stderr per wait; a write is sent exactly once, since
 one whose answer was lost may have been carried out. Its error then says the outcome is
 unknown, and the tracker looks for what a create made before it makes anything again.
+A 429 is different: Jira refused the request without carrying it out, so any request (a
+bulk create too) is sent again after the wait its Retry-After asks for, when that wait is
+short (`RATE_WAIT`), a few times at most (`RATE_TRIES`); a longer one is the run's error.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import requests
@@ -27,12 +31,16 @@ from jira.resilientsession import ResilientSession
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
+from storyplan.adapters.shared import transport
 from storyplan.adapters.shared.transport import Failure, Service, read_retry
+from storyplan.errors import NotFoundError, RateLimitError
 
 from .settings import Credentials, is_cloud
 
 Json = dict[str, Any]
 SEARCH_PAGE = {"cloud": 100, "datacenter": 1000}  # the most each deployment answers a page
+RATE_WAIT = 30.0  # seconds: the longest Retry-After a run waits out rather than stopping
+RATE_TRIES = 3  # 429s waited out for one request before its error stands
 HEADERS = {
     "Accept": "application/json",
     "Content-Type": "application/json",
@@ -73,7 +81,15 @@ def _message(response: requests.Response) -> str:
 class JiraApi:
     """REST v2 calls against one Jira site. Each call names what it does, for messages."""
 
-    def __init__(self, url: str, credentials: Credentials, *, timeout: float, retries: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        credentials: Credentials,
+        *,
+        timeout: float,
+        retries: int,
+        deployment: str = "auto",
+    ) -> None:
         self.url = url.rstrip("/")
         self.host = self.url.split("//", 1)[-1]
         self.timeout = timeout
@@ -88,7 +104,9 @@ class JiraApi:
         adapter = HTTPAdapter(max_retries=read_retry(retries, "Jira"))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self._deployment: str | None = "cloud" if is_cloud(self.url) else None
+        if deployment == "auto":
+            deployment = "cloud" if is_cloud(self.url) else ""
+        self._deployment: str | None = deployment or None
         self._me: set[str] | None = None  # the signed-in account's names, once known
 
     @property
@@ -125,10 +143,32 @@ class JiraApi:
                 self._deployment = "datacenter"
 
     def _send(
-        self, method: str, path: str, what: str, params: Any = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        what: str,
+        params: Any = None,
+        body: Any = None,
+        answers: frozenset[int] = frozenset(),
+    ) -> Json:
+        """One request, sent again after a short 429 (Jira did not carry it out); its
+        answer's JSON object, or the one storyplan error that says what went wrong."""
+        for attempt in range(RATE_TRIES + 1):
+            try:
+                return self._send_once(method, path, what, params, body, answers)
+            except RateLimitError as err:
+                wait = err.retry_after
+                if attempt == RATE_TRIES or wait is None or wait > RATE_WAIT:
+                    raise
+                transport.on_wait(f"Jira asked to slow down; waiting {wait:g} s to {what}")
+                time.sleep(wait)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _send_once(
+        self, method: str, path: str, what: str, params: Any, body: Any, answers: frozenset[int]
     ) -> Json:
         """One request; its answer's JSON object (every resource used answers one, or
-        nothing), or the one storyplan error that says what went wrong."""
+        nothing; a status in `answers` is an answer too), or storyplan's error for it."""
         try:
             response = self.session.request(
                 method,
@@ -148,7 +188,7 @@ class JiraApi:
             raise self.service.error(what, Failure(None, cause=type(err).__name__)) from None
         self._learn(response)
         status = response.status_code
-        if status >= 400:
+        if status >= 400 and status not in answers:
             failure = Failure(status, _message(response), response.headers, "HTTPError")
             raise self.service.error(what, failure)
         if not response.content:
@@ -169,6 +209,11 @@ class JiraApi:
     def post(self, path: str, body: Json, *, what: str) -> Json:
         return self._send("POST", path, what, body=body)
 
+    def post_answered(self, path: str, body: Json, *, what: str, answers: set[int]) -> Json:
+        """A POST whose refusals with a status in `answers` carry a body to read (a bulk
+        create that failed for every issue answers 400 with each issue's errors)."""
+        return self._send("POST", path, what, body=body, answers=frozenset(answers))
+
     def put(self, path: str, body: Json, *, what: str) -> Json:
         return self._send("PUT", path, what, body=body)
 
@@ -179,12 +224,26 @@ class JiraApi:
         self, jql: str, fields: list[str], properties: list[str], *, what: str
     ) -> list[Json]:
         """Every issue `jql` finds, a page of as many as the deployment allows at a time."""
-        size = SEARCH_PAGE[self.deployment]
+        if self._deployment is None:
+            # Not known yet: Data Center's search answers; Cloud's answers 410 Gone, which
+            # says the site is Cloud (no request spent on serverInfo either way).
+            try:
+                return self._search("datacenter", jql, fields, properties, what)
+            except NotFoundError:
+                if self._deployment == "datacenter":
+                    raise
+                self._deployment = "cloud"
+        return self._search(self.deployment, jql, fields, properties, what)
+
+    def _search(
+        self, deployment: str, jql: str, fields: list[str], properties: list[str], what: str
+    ) -> list[Json]:
+        size = SEARCH_PAGE[deployment]
         params = {"jql": jql, "fields": ",".join(fields), "maxResults": str(size)}
         if properties:
             params["properties"] = ",".join(properties)
         issues: list[Json] = []
-        if self.deployment == "cloud":
+        if deployment == "cloud":
             # Cloud retired /search (CHANGE-2046): /search/jql pages by token.
             while True:
                 page = self.get("search/jql", what=what, params=params)

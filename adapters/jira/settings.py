@@ -47,6 +47,9 @@ class JiraSettings(TrackerSettings):
     # set, JIRA_URL names the site.
     base_url: str | None = Field(default=None, validation_alias=AliasChoices("base_url", "url"))
     auth: Literal["auto", "basic", "bearer"] = "auto"
+    # Cloud or Data Center search differently; "auto" tells them by the host (Cloud's sites
+    # are *.atlassian.net) or by the site's first answer. Set it for Cloud on a custom domain.
+    deployment: Literal["auto", "cloud", "datacenter"] = "auto"
     subtask_type: str | None = None
     blocks_inward: str = "is blocked by"
     blocks_outward: str = "blocks"

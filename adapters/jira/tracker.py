@@ -1,21 +1,25 @@
 """Jira Cloud and Data Center (REST v2): the plan is one comment on the story, each task a
 sub-task of it, each dependency a "Blocks" issue link. Jira text has no hidden markup, so
 storyplan's bookkeeping lives in one `storyplan` entity property per issue: on the story,
-which comment is the plan; on each sub-task, its story and task id. Both come back with the
-story read and the one `parent = KEY` search, so reading a story's state costs two requests.
+which comment is the plan (and the plan record sync reads, see `bookkeeping`); on each
+sub-task, its story and task id. One search (`key = KEY OR parent = KEY`) reads the story,
+its comments, its sub-tasks, their links and every property: reading a story's state costs
+one request.
 
-A sub-task is created with its entity property in the same request, so one made by a run
-whose answer was lost is found again by the next read, and is never made twice.
+Sub-tasks are made in bulk, 50 a request, each with its entity property in the same request,
+so one made by a run whose answer was lost is found again by the next read, and is never
+made twice. One Jira refused is reported as failed; the others are kept and the next run
+makes the rest.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from storyplan.config import Settings, section
-from storyplan.dispatch import one_by_one
+from storyplan.dispatch import dispatch
 from storyplan.errors import CapabilityError, NotFoundError, TrackerError
 from storyplan.model import Markup, Story, TaskStatus
 from storyplan.ports import (
@@ -42,7 +46,8 @@ from storyplan.ports import (
 )
 from storyplan.refs import Ref, parse_ref
 
-from . import closing, plan_comment
+from . import closing, plan_comment, reading, subtasks
+from .bookkeeping import StoryBook, carried, plan_record, same_record
 from .client import JiraApi, Json
 from .records import (
     CHILD_FIELDS,
@@ -85,7 +90,11 @@ class JiraTracker:
         self._plans: dict[str, str] = {}  # story key → the id of the plan comment it keeps
         self._children: dict[str, Child] = {}  # by key: what apply reports back
         self._link_ids: dict[tuple[str, str], str] = {}  # (blocker, blocked) → link id
+        self._found: dict[str, list[Json]] = {}  # story key → its sub-tasks, read with it
+        self._records: dict[str, list[Mapping[str, str]]] = {}  # story key → plan records
+        self._carry: dict[str, dict[str, str]] = {}  # story key → record for a sub-task write
         self.types = JiraTypes(api, settings)
+        self.book = StoryBook(api)
 
     def _browse(self, key: str) -> str:
         return f"{self.site}/browse/{key}"
@@ -98,19 +107,41 @@ class JiraTracker:
     def _project(self, story: Story) -> str:
         return str(((self._story_json(story).get("fields") or {}).get("project") or {})["key"])
 
-    def _record(self, story: Story, **values: Any) -> None:
-        """Merge `values` into the story's `storyplan` property (one write)."""
-        raw = self._story_json(story)
-        value = storyplan_property(raw) | values
-        what = f"record storyplan's bookkeeping on {story.ref}"
-        self.api.put(f"issue/{story.ref}/properties/{PROPERTY}", value, what=what)
-        raw.setdefault("properties", {})[PROPERTY] = value
+    # -- the plan record (storyplan.planrecord.PlanRecords) ---------------------------------
+    def plan_records(self, story: Story) -> list[Mapping[str, str]]:
+        """The story's record and those its sub-tasks carry (an edit's sub-task write)."""
+        if story.ref not in self._records:
+            self._records[story.ref] = [plan_record(self._story_json(story))]
+        return [record for record in self._records[story.ref] if record]
+
+    def keep_plan_record(self, story: Story, record: Mapping[str, str]) -> None:
+        """Kept with the story's write, if the run makes one; else with its first sub-task
+        write (an edit), if any. A story whose plan comment is not recorded yet is written."""
+        if not any(same_record(kept, record) for kept in self.plan_records(story)):
+            self.book.keep(story.ref, record=dict(record))
+            if self._recorded.get(story.ref):
+                self._carry[story.ref] = dict(record)
+
+    def _carry_with(self, edit: Json, story: Story, task_id: str) -> None:
+        """The plan record rides on this sub-task's edit if no write of the run carried it."""
+        if story.ref in self._carry:
+            edit["properties"] = [{"key": PROPERTY, "value": self._mark(story, task_id)}]
+
+    def _mark(self, story: Story, task_id: str) -> Json:
+        """A sub-task's property: its story and task (and the plan record, once a run)."""
+        story_id = str(self._story_json(story).get("id"))
+        mark = {"story": story.ref, "storyId": story_id, "task": task_id}
+        return carried(mark, self._carry.pop(story.ref, None))
 
     # -- reading ----------------------------------------------------------------------------
     def fetch_story(self, ref: str) -> Story:
         key = parse_ref(ref, "jira").key
-        params = {"fields": ",".join(STORY_FIELDS), "properties": PROPERTY}
-        raw = self.api.get(f"issue/{key}", what=f"read story {key}", params=params)
+        searched = reading.search_story(self.api, key)
+        if searched is None:
+            params = {"fields": ",".join(STORY_FIELDS), "properties": PROPERTY}
+            raw = self.api.get(f"issue/{key}", what=f"read story {key}", params=params)
+        else:
+            raw = searched[0]
         fields = raw.get("fields") or {}
         if (fields.get("issuetype") or {}).get("subtask"):
             parent = (fields.get("parent") or {}).get("key")
@@ -123,6 +154,9 @@ class JiraTracker:
         # new key of a moved issue): storyplan's markers and records use that one.
         key = str(raw.get("key") or key)
         self._stories[key] = raw
+        if searched is not None:
+            self._found[key] = searched[1]
+            self._records[key] = [plan_record(i) for i in (raw, *searched[1])]
         return story_from(raw, key, self._browse(key))
 
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
@@ -133,11 +167,13 @@ class JiraTracker:
         self._recorded[story.ref] = bool(plans) and plans[0].key == found_plans.recorded
         if plans:
             self._plans[story.ref] = plans[0].key
-        found = self._search_children(story)
+        found = self._found.pop(story.ref, None)
+        if found is None:
+            found = reading.search_children(self.api, story.ref)
         attached = [str(k) for k in storyplan_property(raw).get("attached") or []]
         missing = [k for k in attached if k not in {str(item["key"]) for item in found}]
         if missing:
-            found += self._read_issues(missing)
+            found += reading.read_issues(self.api, missing)
         # An attached issue is a person's: whatever its property says, it is no task's child.
         children = [self._child(item, story, str(item["key"]) in attached) for item in found]
         project = self._project(story)
@@ -156,24 +192,6 @@ class JiraTracker:
             notes=self.trust.notes,
         )
 
-    def _read_issues(self, keys: list[str]) -> list[Json]:
-        """Existing issues attached as tasks: one search, or one read each if one is gone."""
-        jql = f"key in ({', '.join(keys)}) ORDER BY key ASC"
-        what = "read the issues attached as tasks"
-        try:
-            return self.api.search(jql, list(CHILD_FIELDS), [PROPERTY], what=what)
-        except TrackerError as err:
-            if type(err) is not TrackerError:  # refused for a reason a per-key read shares
-                raise
-        found = []  # JQL refuses a key that no longer exists: read the rest one by one
-        params = {"fields": ",".join(CHILD_FIELDS)}
-        for key in keys:
-            try:
-                found.append(self.api.get(f"issue/{key}", what=f"read {key}", params=params))
-            except NotFoundError:
-                continue  # deleted or moved out of sight: no longer a task's issue
-        return found
-
     def _child(self, raw: Json, story: Story, attached: bool = False) -> Child:
         story_id = str(self._stories.get(story.ref, {}).get("id") or "")
         child = child_from(raw, story.ref, story_id, self._browse(raw["key"]), self.obsolete_label)
@@ -181,13 +199,6 @@ class JiraTracker:
             child = child.model_copy(update={"task_id": None})
         self._children[child.key] = child
         return child
-
-    def _search_children(self, story: Story) -> list[Json]:
-        """Every sub-task of the story, oldest first (issue ids grow as issues are made)."""
-        jql = f"parent = {story.ref} ORDER BY key ASC"
-        what = f"list the sub-tasks of {story.ref}"
-        found = self.api.search(jql, list(CHILD_FIELDS), [PROPERTY], what=what)
-        return sorted(found, key=lambda raw: int(str(raw.get("id") or 0)))
 
     def _comment(self, story: Story, raw: Json) -> PlanComment:
         url = f"{self._browse(story.ref)}?focusedCommentId={raw['id']}"
@@ -201,59 +212,50 @@ class JiraTracker:
 
     # -- writing ----------------------------------------------------------------------------
     def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
-        return one_by_one(self, story, changes)
+        """Sub-tasks first, in bulk; then the other changes one by one; then one write to
+        the story for its label and its property. Sub-tasks Jira refused are reported at
+        the end, once everything else of the batch was made."""
+        refused: list[str] = []
+        creates = [c for c in changes if isinstance(c, CreateChild)]
+        yield from self._create_children(story, creates, refused)
+        labels = [c for c in changes if isinstance(c, LabelStory)]
+        for change in changes:
+            if not isinstance(change, CreateChild | LabelStory):
+                yield dispatch(self, story, change)
+        if labels or self.book.waiting(story.ref):
+            label = labels[0].label if labels else None
+            self.book.write(story.ref, self._story_json(story), label)
+        yield from (Applied(change=change) for change in labels)
+        if refused:
+            raise subtasks.refusal(story.ref, refused, len(creates))
 
     def create_child(self, story: Story, change: CreateChild) -> Applied:
-        project = self._project(story)
-        body = normalise(change.body)
-        mark = {
-            "story": story.ref,
-            "storyId": str(self._story_json(story).get("id")),
-            "task": change.task_id,
-        }
-        request = {
-            "fields": {
-                "project": {"key": project},
-                "parent": {"key": story.ref},
-                "issuetype": {"id": self.types.subtask(project)},
-                "summary": change.title,
-                "description": body,
-                "labels": list(change.labels),
-            },
-            # Written with the issue in one request: a made sub-task always says its task.
-            "properties": [{"key": PROPERTY, "value": mark}],
-        }
-        what = f"create the sub-task for task {change.task_id} under {story.ref}"
-        try:
-            made = self.api.post("issue", request, what=what)
-        except TrackerError as err:
-            if not err.unknown_outcome:
-                raise
-            # The answer was lost, so the sub-task may have been made: look before giving up.
-            adopted = self._find_made(story, change.task_id)
-            if adopted is None:
-                raise
-            return Applied(change=change, child=adopted)
-        key = str(made["key"])
-        child = Child(
-            key=key,
-            task_id=change.task_id,
-            title=change.title,
-            body=body,
-            url=self._browse(key),
-            labels=change.labels,
-        )
-        self._children[child.key] = child
-        return Applied(change=change, child=child)
+        refused: list[str] = []
+        made = list(self._create_children(story, [change], refused))
+        if refused:
+            raise subtasks.refusal(story.ref, refused, 1)
+        return made[0]
 
-    def _find_made(self, story: Story, task_id: str) -> Child | None:
-        try:
-            found = self._search_children(story)
-        except TrackerError:
-            return None
-        return next(
-            (c for c in (self._child(r, story) for r in found) if c.task_id == task_id), None
+    def _create_children(
+        self, story: Story, creates: list[CreateChild], refused: list[str]
+    ) -> Iterator[Applied]:
+        if not creates:
+            return
+        project = self._project(story)
+        parent = subtasks.Parent(
+            key=story.ref,
+            project=project,
+            type_id=self.types.subtask(project),
+            mark=lambda task_id: self._mark(story, task_id),
+            child=lambda raw: self._child(raw, story),
+            made=self._made,
         )
+        yield from subtasks.make(self.api, parent, creates, refused)
+
+    def _made(self, change: CreateChild, key: str) -> Child:
+        child = subtasks.as_made(change, key, self._browse(key))
+        self._children[child.key] = child
+        return child
 
     def attach_child(self, story: Story, change: AttachChild) -> Applied:
         """An existing issue serves a task as it is: the story's property lists it, so the
@@ -265,7 +267,7 @@ class JiraTracker:
         )
         listed = [str(k) for k in storyplan_property(self._story_json(story)).get("attached") or []]
         if change.key not in listed:
-            self._record(story, attached=[*listed, change.key])
+            self.book.keep(story.ref, attached=[*listed, change.key])
         return Applied(change=change, child=self._child(raw, story))
 
     def update_child(self, story: Story, change: UpdateChild) -> Applied:
@@ -273,6 +275,7 @@ class JiraTracker:
         request: Json = {"fields": {"summary": change.title, "description": body}}
         if change.revive:
             request["update"] = {"labels": [{"remove": self.obsolete_label}]}
+        self._carry_with(request, story, change.task_id)
         self.api.put(f"issue/{change.key}", request, what=f"update {change.key}")
         old = self._children.get(change.key) or Child(
             key=change.key, task_id=change.task_id, title="", url=self._browse(change.key)
@@ -312,6 +315,7 @@ class JiraTracker:
                 "comment": [{"add": {"body": change.comment}}],
             }
         }
+        self._carry_with(edit, story, change.task_id)
         self.api.put(f"issue/{change.key}", edit, what=f"mark {change.key} obsolete")
         return Applied(change=change)
 
@@ -343,7 +347,7 @@ class JiraTracker:
         plan = self._comment(story, {"id": raw.get("id", change.key), "body": body})
         self._plans[story.ref] = plan.key
         if not self._recorded.get(story.ref):
-            self._record(story, plan=plan.key)
+            self.book.keep(story.ref, plan=plan.key)  # written at the batch's end
             self._recorded[story.ref] = True
         return Applied(change=change, plan=plan)
 
@@ -356,7 +360,7 @@ class JiraTracker:
         named = str(storyplan_property(self._story_json(story)).get("plan") or "")
         kept = self._plans.get(story.ref)
         if named == change.key and kept:
-            self._record(story, plan=kept)
+            self.book.keep(story.ref, plan=kept)
             self._recorded[story.ref] = True
         return Applied(change=change)
 
@@ -377,13 +381,18 @@ class JiraTracker:
         return Applied(change=change)
 
     def label_story(self, story: Story, change: LabelStory) -> Applied:
-        edit = {"update": {"labels": [{"add": change.label}]}}
-        self.api.put(f"issue/{story.ref}", edit, what=f"label {story.ref}")
+        self.book.write(story.ref, self._story_json(story), change.label)
         return Applied(change=change)
 
 
 def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
     jira = section(settings, JiraSettings, "jira")
     url = site_url(ref, jira, options.get("base_url"))
-    api = JiraApi(url, read_credentials(jira, url), timeout=jira.timeout, retries=jira.retries)
+    api = JiraApi(
+        url,
+        read_credentials(jira, url),
+        timeout=jira.timeout,
+        retries=jira.retries,
+        deployment=jira.deployment,
+    )
     return JiraTracker(jira, api, settings.labels.obsolete, settings.trust.authors)

@@ -20,6 +20,7 @@ from storyplan.identity import settle_ids
 from storyplan.model import Markup, Plan, Story, Task
 from storyplan.parse.stories import select_story
 from storyplan.parse.story import empty_message, parse_story
+from storyplan.planrecord import PlanRecords, make_record, recall_plan, story_digest
 from storyplan.ports import Change, Child, Link, PlanComment, Tracker, TrackerState
 from storyplan.progress import FINISHED, with_progress
 from storyplan.reconcile import Desired, Reconciled, match_children, plan_comment_body, reconcile
@@ -94,6 +95,7 @@ class Prepared:
     reconciled: Reconciled
     compact: bool = False
     notes: list[str] = field(default_factory=list)
+    digest: str = ""  # of what parsing read from the story (`storyplan.planrecord`)
 
 
 def _desire(
@@ -158,7 +160,10 @@ def prepare(
     which story of a file holding several."""
     story = select_story(tracker.fetch_story(ref.key), part)
     ref = canonical_ref(ref, story)
-    plan = parse_plan(story, settings, today)
+    # sync: a story whose text is unchanged since the last apply is not parsed again.
+    records = _records(tracker, trust_shape)
+    recalled = recall_plan(records, story, settings) if records is not None else None
+    plan = recalled or parse_plan(story, settings, today)
     state = tracker.read_state(story, with_links=not trust_shape)
     plan, guesses = settle_ids(plan, state, tracker.markup)
     plan = with_recorded_date(complete_plan(plan), state.plan, tracker.markup)
@@ -178,7 +183,8 @@ def prepare(
             reconciled = reconcile(desired, state)
     check_limits(tracker.limits, state, desired, reconciled, story)
     notes = [*guesses, *disagreements(plan, reconciled.matched)]
-    return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact, notes)
+    digest = story_digest(story, settings)
+    return Prepared(tracker, ref, story, plan, state, desired, reconciled, compact, notes, digest)
 
 
 def disagreements(plan: Plan, children: Mapping[str, Child]) -> list[str]:
@@ -230,7 +236,17 @@ def _links_from_shape(
     return state.model_copy(update={"links": links})
 
 
+def _records(tracker: Tracker, wanted: bool = True) -> PlanRecords | None:
+    return tracker if wanted and isinstance(tracker, PlanRecords) else None
+
+
 def apply(prepared: Prepared, on_step: Callable[[Change], None] = lambda change: None) -> Report:
+    """Make the changes; a tracker that keeps plan records keeps this plan's with a write it
+    makes to the story anyway (see `storyplan.planrecord`)."""
+    records = _records(prepared.tracker)
+    if records is not None:
+        record = make_record(prepared.digest, prepared.plan, prepared.desired.shape)
+        records.keep_plan_record(prepared.story, record)
     return execute(
         prepared.tracker,
         prepared.story,

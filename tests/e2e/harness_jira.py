@@ -28,8 +28,9 @@ ENV = (
     "STORYPLAN_JIRA__URL",
     "STORYPLAN_JIRA__BASE_URL",
     "STORYPLAN_JIRA__TOKEN",
+    "STORYPLAN_JIRA__DEPLOYMENT",
 )
-ISSUE_POST = r"/rest/api/2/issue$"
+ISSUE_POST = r"/rest/api/2/issue(?:/bulk)?$"
 # (Jira, Markdown) notations the scenarios look for: boxes, and bold field labels.
 _NOTATIONS = (
     (r"^\* (?:\(x\)|☐) ", "- [ ] ", r"^- \[ \] ", "* ☐ "),
@@ -187,9 +188,9 @@ class JiraHarness:
         return len(self.fake.log) - self._mark - self.writes()
 
     def fail_writes_after(self, count: int) -> None:
-        # Every POST but a search (which is a read) fails once `count` have gone through.
+        # Every write (a POST search is a read) fails once `count` have gone through.
         self.fake.faults.append(
-            Fault("POST", r"^(?!.*/search)", status=None, after=False, skip=count, times=999)
+            Fault("WRITE", r".", status=None, after=False, skip=count, times=999)
         )
 
     def clear_faults(self) -> None:
@@ -232,6 +233,8 @@ def jira_environment(fake: FakeJira) -> Iterator[None]:
     values = {"JIRA_URL": fake.base_url}
     if fake.mode == "cloud":
         values |= {"JIRA_EMAIL": fake.user.email, "JIRA_API_TOKEN": fake.user.token}
+        # Known from the host on *.atlassian.net, which a loopback address cannot be.
+        values["STORYPLAN_JIRA__DEPLOYMENT"] = "cloud"
     else:
         values["JIRA_PAT"] = fake.user.token
     # Enough for a read to survive two failures; only a failed read waits (0 s, then 1 s).

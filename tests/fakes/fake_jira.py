@@ -4,7 +4,8 @@ the real `jira` client over loopback HTTP.
 State lives in plain dataclasses (`fake.issues`, `fake.projects`, `fake.link_types`, ...);
 helpers seed it without HTTP (`add_issue`, `add_comment`, `add_link`, ...). Switches:
 `rate_limit(...)` answers 429, `fail(...)` injects faults (see `base.Fault`), `tamper(...)`
-rewrites a response body, `indexed_properties` makes entity properties searchable in JQL.
+rewrites a response body, `indexed_properties` makes entity properties searchable in JQL,
+`create_refusals` refuses chosen creates (one issue of a bulk create, say) with field errors.
 When shared/specs is present every request and response is checked against Atlassian's
 description (`tests.fakes.jira_spec`); violations collect in `fake.spec_violations`.
 """
@@ -35,6 +36,7 @@ __all__ = ["FakeJira", "Fault", "IssueType", "JiraIssue", "JiraUser", "LinkType"
 API = "/rest/api/2"
 TEXT_LIMIT = 32_767  # characters in a text field or comment body (Jira's default)
 PROPERTY_LIMIT = 32_768  # bytes in one entity property value
+BULK_LIMIT = 50  # issues in one bulk create
 TOO_LONG = "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
 NO_ISSUE = "Issue does not exist or you do not have permission to see it."
 REMOVED_SEARCH = (
@@ -707,6 +709,9 @@ class FakeJira(FakeServer):
         self.indexed_properties: set[str] = set()
         self.rate_limits: list[RateLimit] = []
         self.tampers: list[Tamper] = []
+        # Each create request (single or one element of a bulk) is shown to these; field
+        # errors returned refuse it, as Jira refuses an issue its validators reject.
+        self.create_refusals: list[Callable[[dict[str, Any]], dict[str, str] | None]] = []
         self.errors: list[str] = []  # handler crashes, answered with 500
 
         self.users: dict[str, JiraUser] = {}
@@ -1243,6 +1248,12 @@ class FakeJira(FakeServer):
                 "POST",
                 "/issue",
                 self._create_issue,
+                "You do not have permission to create issues in this project.",
+            ),
+            (
+                "POST",
+                "/issue/bulk",
+                self._bulk_create,
                 "You do not have permission to create issues in this project.",
             ),
             ("GET", "/issue/{key}", self._get_issue, None),
@@ -1952,7 +1963,41 @@ class FakeJira(FakeServer):
         return parent
 
     def _create_issue(self, request: Request) -> Response:
+        issue = self._create_one(self._json(request))
+        body = {"id": issue.id, "key": issue.key, "self": self._issue_url(issue)}
+        return Response(201, body)
+
+    def _bulk_create(self, request: Request) -> Response:
+        """Jira's answer: 201 with the issues made and one error per issue refused (by its
+        position), or 400 in the same shape when every issue was refused."""
         data = self._json(request)
+        updates = data.get("issueUpdates") if isinstance(data, dict) else None
+        if not isinstance(updates, list):
+            raise ApiError(400, "Can not deserialize instance of issueUpdates.")
+        if len(updates) > BULK_LIMIT:
+            raise ApiError(400, f"The number of issues to create must not exceed {BULK_LIMIT}.")
+        issues: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for number, update in enumerate(updates):
+            try:
+                issue = self._create_one(update)
+            except ApiError as error:
+                errors.append(
+                    {
+                        "status": error.status,
+                        "elementErrors": {
+                            "errorMessages": error.messages,
+                            "errors": error.errors,
+                        },
+                        "failedElementNumber": number,
+                    }
+                )
+                continue
+            issues.append({"id": issue.id, "key": issue.key, "self": self._issue_url(issue)})
+        body = {"issues": issues, "errors": errors}
+        return Response(201 if issues or not errors else 400, body)
+
+    def _create_one(self, data: Any) -> JiraIssue:
         if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
             raise ApiError(400, "Can not deserialize instance of fields out of the request body.")
         fields: dict[str, Any] = dict(data["fields"])
@@ -1996,6 +2041,8 @@ class FakeJira(FakeServer):
                 errors[name] = _cannot_set(name)
         properties = self._create_properties(errors, data.get("properties"))
         update_links = (data.get("update") or {}).get("issuelinks") or []
+        for refusal in self.create_refusals:
+            errors |= refusal(data) or {}
         if errors:
             raise ApiError(400, errors=errors)
         assert project is not None
@@ -2018,8 +2065,7 @@ class FakeJira(FakeServer):
         for link_type, other, this_is_inward in links:
             pair = (issue, other) if this_is_inward else (other, issue)
             self._link(link_type, *pair)
-        body = {"id": issue.id, "key": issue.key, "self": self._issue_url(issue)}
-        return Response(201, body)
+        return issue
 
     def _priority(self, errors: dict[str, str], value: Any) -> str | None:
         if value is None:
@@ -2039,6 +2085,11 @@ class FakeJira(FakeServer):
         ):
             errors["properties"] = "Properties must be a list of objects with a key and a value."
             return {}
+        for prop in value:
+            if len(json.dumps(prop.get("value"))) > PROPERTY_LIMIT:
+                errors["properties"] = (
+                    f"The property value cannot be longer than {PROPERTY_LIMIT} bytes."
+                )
         return {p["key"]: p.get("value") for p in value}
 
     def _link_ops(self, ops: Any) -> list[tuple[LinkType, JiraIssue, bool]]:
@@ -2071,6 +2122,7 @@ class FakeJira(FakeServer):
             errors["parent"] = _cannot_set("parent")  # Data Center cannot move a sub-task
         for name in set(fields) & set(update):
             errors[name] = f"Field '{name}' cannot be set in both 'fields' and 'update'."
+        properties = self._create_properties(errors, data.get("properties"))
         if "summary" in fields:
             self._check_summary(errors, fields["summary"])
         for name in ("description", "environment"):
@@ -2119,6 +2171,7 @@ class FakeJira(FakeServer):
             issue.parent_id = parent.id
         for body in comments:
             self._new_comment(issue, body)
+        issue.properties.update(properties)
         for link_type, other, this_is_inward in links:
             pair = (issue, other) if this_is_inward else (other, issue)
             self._link(link_type, *pair)
