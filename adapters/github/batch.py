@@ -187,11 +187,13 @@ class GraphqlApply:
             return
         project = parse_ref(story.ref, "github").project
         owner, _, repo = project.partition("/")
-        query, variables = queries.labels_query(owner, repo, sorted(missing))
-        data, _ = self.client.graphql(query, variables, f"read the labels of {project}")
-        for value in (data.get("repository") or {}).values():
-            if isinstance(value, dict) and value.get("name"):
-                read.labels[str(value["name"]).lower()] = str(value["id"])
+        unasked = sorted(name for name in missing if name.lower() not in read.asked)
+        if unasked:  # a label the story read did not ask for (sync's done label)
+            query, variables = queries.labels_query(owner, repo, unasked)
+            data, _ = self.client.graphql(query, variables, f"read the labels of {project}")
+            for value in (data.get("repository") or {}).values():
+                if isinstance(value, dict) and value.get("name"):
+                    read.labels[str(value["name"]).lower()] = str(value["id"])
         extra = {self.task_label, self.story_label} - {None}
         make = sorted({n for n in missing | extra if n and n.lower() not in read.labels})
         if not make:
@@ -288,11 +290,17 @@ class GraphqlApply:
                 assert change.blocked is not None  # resolved by the core before a link is made
                 assert change.blocker is not None
                 name = "addBlockedBy" if isinstance(change, AddLink) else "removeBlockedBy"
-                pair = {"issueId": self._node(change.blocked), "blockingIssueId": self._node(change.blocker)}
+                pair = {
+                    "issueId": self._node(change.blocked),
+                    "blockingIssueId": self._node(change.blocker),
+                }
                 return Step(change, [(name, pair)], done)
             case MarkObsolete():
                 node = self._node(change.key)
-                label = {"labelableId": node, "labelIds": [self._label_id(read, self.obsolete_label)]}
+                label = {
+                    "labelableId": node,
+                    "labelIds": [self._label_id(read, self.obsolete_label)],
+                }
                 return Step(
                     change,
                     [
@@ -327,7 +335,9 @@ class GraphqlApply:
                 label = {"labelableId": me, "labelIds": [self._label_id(read, change.label)]}
                 return Step(change, [("addLabelsToLabelable", label)], done)
             case CloseStory():
-                return Step(change, [("closeIssue", {"issueId": me, "stateReason": "COMPLETED"})], done)
+                return Step(
+                    change, [("closeIssue", {"issueId": me, "stateReason": "COMPLETED"})], done
+                )
 
     def _duplicate_fields(
         self, story: Story, read: StoryRead, change: CloseDuplicate
@@ -336,7 +346,7 @@ class GraphqlApply:
         short before the detach leaves it listed, and so healed, by the next one."""
         kept = parse_ref(change.kept, "github")
         same_repo = kept.project.lower() == parse_ref(change.key, "github").project.lower()
-        node = self._node(change.key)
+        node, kept_node = self._node(change.key), self._node(change.kept)
         obsolete = [self._label_id(read, self.obsolete_label)]
         text = f"Duplicate of {kept.short if same_repo else kept.key}"
         return [
@@ -344,7 +354,11 @@ class GraphqlApply:
             ("addLabelsToLabelable", {"labelableId": node, "labelIds": obsolete}),
             (
                 "closeIssue",
-                {"issueId": node, "stateReason": "DUPLICATE", "duplicateIssueId": self._node(change.kept)},
+                {
+                    "issueId": node,
+                    "stateReason": "DUPLICATE",
+                    "duplicateIssueId": kept_node,
+                },
             ),
             ("removeSubIssue", {"issueId": str(read.story["node_id"]), "subIssueId": node}),
         ]

@@ -40,7 +40,9 @@ def fragments_for(text: str) -> str:
     return out
 
 
-def story_query(stories: list[tuple[str, str, int]], labels: list[str]) -> tuple[str, dict[str, Any]]:
+def story_query(
+    stories: list[tuple[str, str, int]], labels: list[str]
+) -> tuple[str, dict[str, Any]]:
     """Many stories (owner, repo, number) in one query, each under alias `sN`, with the node
     ids of `labels` in each story's repository (`lN` under `sN`)."""
     params: list[str] = []
@@ -109,8 +111,7 @@ class Mutation:
             kind = name[0].upper() + name[1:] + "Input"
             params.append(f"${alias}: {kind}!")
             parts.append(
-                f"{alias}: {name}(input: ${alias}) "
-                f"{{ {SELECTIONS.get(name, 'clientMutationId')} }}"
+                f"{alias}: {name}(input: ${alias}) {{ {SELECTIONS.get(name, 'clientMutationId')} }}"
             )
             variables[alias] = data
         text = f"mutation Changes({', '.join(params)}) {{ {' '.join(parts)} }}"

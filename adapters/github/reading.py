@@ -30,6 +30,8 @@ class StoryRead:
     story: Json
     repo_id: str
     labels: dict[str, str]  # label name, lower case -> node id (those that exist)
+    asked: frozenset[str] = frozenset()  # label names (lower case) the read asked for
+    found: frozenset[str] = frozenset()  # … and those it found
     comments: list[Json] = field(default_factory=list)
     children: list[Json] = field(default_factory=list)  # each with its "blocked_by"
 
@@ -114,6 +116,8 @@ def _complete(
         story=records.issue_of_node(issue),
         repo_id=str(repo["id"]),
         labels=names,
+        asked=frozenset(name.lower() for name in labels),
+        found=frozenset(names),
         comments=[records.comment_of_node(c) for c in comments],
         children=children,
     )

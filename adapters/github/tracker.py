@@ -204,7 +204,7 @@ class GithubTracker(ActionMethods, GraphqlApply):
         bounds the pages by the issues made since; an orphan cannot be older than its story.
         """
         read = self._reads.get(story.ref)
-        if read is not None and self.task_label and self.task_label.lower() not in read.labels:
+        if read is not None and self.task_label and self.task_label.lower() not in read.found:
             return None  # the repository had no task label: no issue can carry it
         if story.ref not in self._orphans or refresh:
             project = parse_ref(story.ref, "github").project

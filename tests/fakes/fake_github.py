@@ -3,8 +3,9 @@ and of its GraphQL API over the same state (`github_graphql`).
 
 The real PyGithub talks to it over loopback HTTP, at the root like api.github.com or under
 `/api/v3` like Enterprise Server (GraphQL then at `/api/graphql`). A GraphQL query is a
-read, each mutation field carried out a write (`writes_of`). When `shared/specs` is present every exchange is checked
-against GitHub's OpenAPI subset (`github_spec`) and violations collect in `spec_violations`.
+read, each mutation field carried out a write (`writes_of`). When `shared/specs` is present
+every REST exchange is checked against GitHub's OpenAPI subset (`github_spec`) and
+violations collect in `spec_violations`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
-import json
 import itertools
+import json
 import math
 import re
 import shlex
@@ -32,13 +33,14 @@ from urllib.parse import quote, unquote, urlencode
 import pytest
 
 from tests.fakes import github_spec
-from tests.fakes.base import WRITE_METHODS, Fault, FakeServer, Logged, Request, Response
+from tests.fakes.base import WRITE_METHODS, FakeServer, Fault, Logged, Request, Response
 from tests.fakes.github_graphql import (
     GraphqlEndpoint,
     is_write_request,
     operation_of,
     writes_of,
 )
+from tests.fakes.github_graphql_schema import github_schema
 
 if TYPE_CHECKING:
     from github import Github
@@ -236,6 +238,8 @@ class FakeGithub(FakeServer):
         self._register_routes()
 
     def start(self) -> FakeGithub:
+        # Built once per process, before the first request: a run is not charged for it.
+        github_schema(self.dependencies_enabled and self.graphql_dependencies)
         super().start()
         assert self._httpd is not None
         # The base handler writes headers and body separately; with Nagle on, the body

@@ -123,6 +123,10 @@ def failure(message: str, kind: str) -> GraphQLError:
     return GraphQLError(message, extensions={"type": kind})
 
 
+def no_node(value: str) -> GraphQLError:
+    return failure(f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND")
+
+
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int | None:
     for argument in field.arguments or ():
         if argument.name.value in ("first", "last"):
@@ -206,7 +210,9 @@ class GraphqlEndpoint(Mutations):
                 f"This query requests up to {nodes:,} possible nodes which exceeds the "
                 f"maximum limit of {MAX_NODES:,}."
             )
-            return Response(200, {"errors": [{"type": "MAX_NODE_LIMIT_EXCEEDED", "message": message}]})
+            return Response(
+                200, {"errors": [{"type": "MAX_NODE_LIMIT_EXCEEDED", "message": message}]}
+            )
         result = execute(
             schema,
             document,
@@ -450,7 +456,9 @@ class GraphqlEndpoint(Mutations):
     def _node(self, value: str) -> dict[str, Any]:
         found = self.lookup(value)
         if found is None:
-            raise failure(f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND")
+            raise failure(
+                f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND"
+            )
         return found
 
     def lookup(self, value: str) -> dict[str, Any] | None:

@@ -8,8 +8,6 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError
-
 from tests.fakes.base import Request, Response
 
 if TYPE_CHECKING:
@@ -91,10 +89,14 @@ class Mutations:
         decoded = decode_id(value)
         fake = self.fake
         if decoded is None or decoded[0] != "I" or decoded[1] not in fake.issues:
-            raise failure(f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND")
+            raise failure(
+                f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND"
+            )
         issue = fake.issues[decoded[1]]
         if issue.deleted:
-            raise failure(f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND")
+            raise failure(
+                f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND"
+            )
         return issue
 
     def _params(self, issue: Issue) -> dict[str, str]:
@@ -102,25 +104,23 @@ class Mutations:
         return {"owner": repo.owner, "repo": repo.name, "number": str(issue.number)}
 
     def _repo_of(self, value: str) -> Repo:
-        from tests.fakes.github_graphql import decode_id, failure
+        from tests.fakes.github_graphql import decode_id, no_node
 
         decoded = decode_id(value)
         for repo in self.fake.repos.values():
             if decoded == ("R", repo.id):
                 return repo
-        raise failure(f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND")
+        raise no_node(value)
 
     def _label_names(self, repo: Repo, ids: list[str]) -> list[str]:
-        from tests.fakes.github_graphql import decode_id, failure
+        from tests.fakes.github_graphql import decode_id, no_node
 
         by_id = {label.id: label.name for label in repo.labels.values()}
         names = []
         for value in ids:
             decoded = decode_id(value)
             if decoded is None or decoded[0] != "LA" or decoded[1] not in by_id:
-                raise failure(
-                    f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND"
-                )
+                raise no_node(value)
             names.append(by_id[decoded[1]])
         return names
 
@@ -185,7 +185,9 @@ class Mutations:
         decoded = decode_id(value)
         comment = self.fake.comments.get(decoded[1]) if decoded and decoded[0] == "IC" else None
         if comment is None:
-            raise failure(f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND")
+            raise failure(
+                f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND"
+            )
         params = self._params(self.fake.issues[comment.issue_id])
         return comment, {**params, "comment_id": str(comment.id)}
 
