@@ -99,7 +99,12 @@ def sync_all(
     dry_run: bool,
     on_result: Callable[[SyncResult], None] = lambda result: None,
 ) -> list[SyncResult]:
-    """Sync every story; one that fails is reported and skipped, the others still sync."""
+    """Sync every story; one that fails is reported and skipped, the others still sync.
+
+    A tracker that reads many stories at once (`prefetch`, GitHub's GraphQL aliases) is
+    given them all first; each story then syncs from what was read."""
+    refs = list(refs)
+    _prefetch(refs, tracker_for)
     results = []
     for ref in refs:
         try:
@@ -109,3 +114,19 @@ def sync_all(
         results.append(result)
         on_result(result)
     return results
+
+
+def _prefetch(refs: list[Ref], tracker_for: Callable[[Ref], Tracker]) -> None:
+    groups: dict[int, tuple[Tracker, list[str]]] = {}
+    for ref in refs:
+        try:
+            tracker = tracker_for(ref)
+        except StoryplanError:
+            continue  # the story reports it when it syncs
+        if hasattr(tracker, "prefetch"):
+            groups.setdefault(id(tracker), (tracker, []))[1].append(ref.key)
+    for tracker, keys in groups.values():
+        try:
+            tracker.prefetch(keys)  # type: ignore[attr-defined]
+        except StoryplanError:
+            pass  # each story reads itself, and reports what it meets
