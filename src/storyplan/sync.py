@@ -6,6 +6,7 @@ apply it says so and leaves the story for apply. It writes at most the one plan 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -126,7 +127,6 @@ def _prefetch(refs: list[Ref], tracker_for: Callable[[Ref], Tracker]) -> None:
         if hasattr(tracker, "prefetch"):
             groups.setdefault(id(tracker), (tracker, []))[1].append(ref.key)
     for tracker, keys in groups.values():
-        try:
+        # On failure each story reads itself, and reports what it meets.
+        with contextlib.suppress(StoryplanError):
             tracker.prefetch(keys)  # type: ignore[attr-defined]
-        except StoryplanError:
-            pass  # each story reads itself, and reports what it meets
