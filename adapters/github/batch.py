@@ -189,11 +189,7 @@ class GraphqlApply:
         owner, _, repo = project.partition("/")
         unasked = sorted(name for name in missing if name.lower() not in read.asked)
         if unasked:  # a label the story read did not ask for (sync's done label)
-            query, variables = queries.labels_query(owner, repo, unasked)
-            data, _ = self.client.graphql(query, variables, f"read the labels of {project}")
-            for value in (data.get("repository") or {}).values():
-                if isinstance(value, dict) and value.get("name"):
-                    read.labels[str(value["name"]).lower()] = str(value["id"])
+            self._read_labels(read, owner, repo, unasked)
         extra = {self.task_label, self.story_label} - {None}
         make = sorted({n for n in missing | extra if n and n.lower() not in read.labels})
         if not make:
@@ -206,14 +202,22 @@ class GraphqlApply:
         text, inputs = mutation.document()
         what = f"create the labels {', '.join(make)} in {project}"
         made, errors = self.client.graphql(text, inputs, what, write=True)
-        if not made and errors:
-            raise refused(self.client, what, errors)
         for value in made.values():
             label = (value or {}).get("label") or {}
             if label:
                 read.labels[str(label["name"]).lower()] = str(label["id"])
+        lacking = sorted(name for name in needed if name.lower() not in read.labels)
+        if lacking:  # another run made it meanwhile ("already taken"): read it
+            self._read_labels(read, owner, repo, lacking)
         if any(name.lower() not in read.labels for name in needed):
             raise refused(self.client, what, errors)
+
+    def _read_labels(self, read: StoryRead, owner: str, repo: str, names: list[str]) -> None:
+        query, variables = queries.labels_query(owner, repo, names)
+        data, _ = self.client.graphql(query, variables, f"read the labels of {owner}/{repo}")
+        for value in (data.get("repository") or {}).values():
+            if isinstance(value, dict) and value.get("name"):
+                read.labels[str(value["name"]).lower()] = str(value["id"])
 
     # -- each change as mutation fields ------------------------------------------------------
     def _node(self, key: str) -> str:

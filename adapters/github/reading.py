@@ -76,7 +76,7 @@ def read_stories(
             owner, _, name = project.partition("/")
             specs.append((owner, name, number))
         query, variables = queries.story_query(specs, labels)
-        what = f"read {chunk[0]}" if len(chunk) == 1 else f"read {len(chunk)} stories"
+        what = f"read story {chunk[0]}" if len(chunk) == 1 else f"read {len(chunk)} stories"
         data, errors = client.graphql(query, variables, what)
         missing = undefined_field(errors)
         if missing:

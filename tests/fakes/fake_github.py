@@ -239,7 +239,7 @@ class FakeGithub(FakeServer):
 
     def start(self) -> FakeGithub:
         # Built once per process, before the first request: a run is not charged for it.
-        github_schema(self.dependencies_enabled and self.graphql_dependencies)
+        github_schema()
         super().start()
         assert self._httpd is not None
         # The base handler writes headers and body separately; with Nagle on, the body
@@ -433,18 +433,33 @@ class FakeGithub(FakeServer):
         finally:
             http.rfile = connection  # the next request on this connection
 
+    def _wait_at_gate(self, http: BaseHTTPRequestHandler) -> None:
+        """Gates (`hold`) match GraphQL requests as faults do: by `/graphql#kind:fields`."""
+        original = http.path
+        path = original.split("?", 1)[0]
+        if path == self.graphql_path:
+            http.path = self._fault_path(path)
+        try:
+            super()._wait_at_gate(http)
+        finally:
+            http.path = original
+
+    def _fault_path(self, path: str) -> str:
+        try:
+            query = str(json.loads(getattr(self._local, "body", b"") or b"{}")["query"])
+        except (ValueError, KeyError, TypeError):
+            query = ""
+        kind, fields = operation_of(query)
+        return f"{path}#{kind}:{','.join(fields)}"
+
     def _take_fault(self, method: str, path: str) -> Fault | None:
         """Faults match `/graphql#query:repository` or `/graphql#mutation:createIssue,…` for
         GraphQL requests; the write budget cuts a request that goes past it."""
         writes = 1 if method in WRITE_METHODS else 0
         if path == self.graphql_path:
-            try:
-                query = str(json.loads(getattr(self._local, "body", b"") or b"{}")["query"])
-            except (ValueError, KeyError, TypeError):
-                query = ""
-            kind, fields = operation_of(query)
-            path = f"{path}#{kind}:{','.join(fields)}"
-            writes = len(fields) if kind == "mutation" else 0
+            path = self._fault_path(path)
+            kind, _, fields = path.partition("#")[2].partition(":")
+            writes = len(fields.split(",")) if kind == "mutation" else 0
         fault = super()._take_fault(method, path)
         budget = self.graphql.budget
         if fault is not None or budget is None or not writes:

@@ -18,10 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import (
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
     execute,
     parse,
     validate,
+    visit,
 )
 from graphql.language import (
     DocumentNode,
@@ -42,6 +47,21 @@ if TYPE_CHECKING:
     from tests.fakes.fake_github import FakeGithub, Issue
 
 MAX_NODES = 500_000
+SUB_ISSUE_FIELDS = {
+    ("Issue", "subIssues"),
+    ("Issue", "parent"),
+    ("Issue", "subIssuesSummary"),
+    ("Mutation", "addSubIssue"),
+    ("Mutation", "removeSubIssue"),
+    ("Mutation", "reprioritizeSubIssue"),
+}
+DEPENDENCY_FIELDS = {
+    ("Issue", "blockedBy"),
+    ("Issue", "blocking"),
+    ("Issue", "issueDependenciesSummary"),
+    ("Mutation", "addBlockedBy"),
+    ("Mutation", "removeBlockedBy"),
+}
 MAX_PAGE = 100
 
 
@@ -199,9 +219,8 @@ class GraphqlEndpoint(Mutations):
             document = parse(str(payload["query"]))
         except GraphQLError as err:
             return Response(200, {"errors": [_github_error(err)]})
-        dependencies = self.fake.dependencies_enabled and self.fake.graphql_dependencies
-        schema = github_schema(dependencies)
-        errors = validate(schema, document)
+        schema = github_schema()
+        errors = validate(schema, document) or self._hidden(schema, document)
         if errors:
             return Response(200, {"errors": [_github_error(e) for e in errors]})
         nodes = self._nodes(document, variables)
@@ -224,6 +243,33 @@ class GraphqlEndpoint(Mutations):
         if result.errors:
             body["errors"] = [_github_error(e) for e in result.errors]
         return Response(200, body)
+
+    def _hidden(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
+        """A field this instance lacks (an Enterprise Server without sub-issues or issue
+        dependencies), refused as a schema without it would refuse it."""
+        hidden: set[tuple[str, str]] = set()
+        if not self.fake.sub_issues_enabled:
+            hidden |= SUB_ISSUE_FIELDS
+        if not (self.fake.dependencies_enabled and self.fake.graphql_dependencies):
+            hidden |= DEPENDENCY_FIELDS
+        if not hidden:
+            return []
+        info = TypeInfo(schema)
+        found: list[GraphQLError] = []
+
+        class Finder(Visitor):
+            def enter_field(self, node: FieldNode, *_: Any) -> None:
+                parent = info.get_parent_type()
+                if parent is not None and (parent.name, node.name.value) in hidden:
+                    found.append(
+                        GraphQLError(
+                            f"Cannot query field '{node.name.value}' on type '{parent.name}'.",
+                            node,
+                        )
+                    )
+
+        visit(document, TypeInfoVisitor(info, Finder()))
+        return found
 
     @staticmethod
     def _nodes(document: DocumentNode, variables: dict[str, Any]) -> int:
