@@ -34,6 +34,7 @@ from storyplan.refs import parse_ref
 from .records import Json, key_of
 from .settings import DEFAULT_BASE_URL, GithubSettings
 
+RATE_LIMIT_WAITS = 3  # waits for one request before its rate limit is the error
 SUB_ISSUES = "sub-issues"  # what a 404 means is missing, on an Enterprise Server without it
 DEPENDENCIES = "issue dependencies"
 
@@ -115,7 +116,7 @@ class GithubClient:
         sent once. A request a rate limit refused was not carried out: after a short wait
         (`pacer`) it is sent again, whatever it carries.
         """
-        attempt = 0
+        attempt = limited = 0
         body = {"query": query, "variables": variables}
         while True:
             try:
@@ -125,7 +126,8 @@ class GithubClient:
                         "POST", self.gh.requester.graphql_url, input=body
                     )
             except RateLimitError as err:
-                if self.pacer.rate_limited(err.retry_after, what):
+                limited += 1  # a limit that stays after its wait is the error
+                if limited <= RATE_LIMIT_WAITS and self.pacer.rate_limited(err.retry_after, what):
                     continue
                 raise
             except TrackerError as err:

@@ -157,6 +157,7 @@ class _Secondary:
     times: int
     retry_after: int | None
     status: int
+    on: str | None = None  # only requests whose (GraphQL-named) path this regex finds
 
 
 class FakeGithub(FakeServer):
@@ -499,9 +500,15 @@ class FakeGithub(FakeServer):
             self._secondary.clear()
 
     def secondary_rate_limit(
-        self, times: int = 1, *, retry_after: int | None = 1, status: int = 403
+        self,
+        times: int = 1,
+        *,
+        retry_after: int | None = 1,
+        status: int = 403,
+        on: str | None = None,
     ) -> None:
-        """Answer the next `times` authenticated requests with a secondary rate limit.
+        """Answer the next `times` authenticated requests with a secondary rate limit (only
+        those whose path `on` finds, GraphQL ones named `/graphql#mutation:createIssue,…`).
 
         With `retry_after` set, PyGithub's default retry sleeps that long and re-sends; with
         a 403 and no `retry-after` it would sleep 60 s, so leave `retry_after` set or use
@@ -509,7 +516,7 @@ class FakeGithub(FakeServer):
         reaches the caller as a plain `GithubException` with status 429.
         """
         with self.lock:
-            self._secondary.append(_Secondary(times, retry_after, status))
+            self._secondary.append(_Secondary(times, retry_after, status, on))
 
     def _rate_headers(self) -> dict[str, str]:
         return {
@@ -526,7 +533,8 @@ class FakeGithub(FakeServer):
             self.rate_reset = int(time.time()) + 3600
         if path == "/rate_limit":  # free, as on GitHub
             return
-        if self._secondary:
+        named = self._fault_path(self.graphql_path) if path == "/graphql" else path
+        if self._secondary and re.search(self._secondary[0].on or "", named):
             secondary = self._secondary[0]
             secondary.times -= 1
             if secondary.times <= 0:

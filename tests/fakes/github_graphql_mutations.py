@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes.base import Request, Response
+from tests.fakes.github_graphql_views import Cut, decode_id, failure, no_node
 
 if TYPE_CHECKING:
     from tests.fakes.fake_github import FakeGithub, Issue, Label, Repo
@@ -56,7 +57,6 @@ class Mutations:
 
     def _write(self, resolver: Callable[..., Any]) -> Callable[..., Any]:
         def carried_out(info: Any, input: dict[str, Any]) -> Any:
-            from tests.fakes.github_graphql import Cut, failure
 
             if self.budget is not None:
                 if self.budget <= 0:
@@ -73,7 +73,6 @@ class Mutations:
         self, handler: Callable[[Request], Response], params: dict[str, str], body: Any = None
     ) -> Response:
         from tests.fakes.fake_github import HttpError
-        from tests.fakes.github_graphql import failure
 
         raw = b"" if body is None else json.dumps(body).encode()
         request = Request("POST", "", {}, {}, raw, params)
@@ -84,7 +83,6 @@ class Mutations:
             raise failure(_message(err.response), kind) from None
 
     def _issue_of(self, value: str) -> Issue:
-        from tests.fakes.github_graphql import decode_id, failure
 
         decoded = decode_id(value)
         fake = self.fake
@@ -104,7 +102,6 @@ class Mutations:
         return {"owner": repo.owner, "repo": repo.name, "number": str(issue.number)}
 
     def _repo_of(self, value: str) -> Repo:
-        from tests.fakes.github_graphql import decode_id, no_node
 
         decoded = decode_id(value)
         for repo in self.fake.repos.values():
@@ -113,7 +110,6 @@ class Mutations:
         raise no_node(value)
 
     def _label_names(self, repo: Repo, ids: list[str]) -> list[str]:
-        from tests.fakes.github_graphql import decode_id, no_node
 
         by_id = {label.id: label.name for label in repo.labels.values()}
         names = []
@@ -129,7 +125,6 @@ class Mutations:
 
     # -- mutations ----------------------------------------------------------------------
     def _create_issue(self, data: dict[str, Any]) -> dict[str, Any]:
-        from tests.fakes.github_graphql import failure
 
         fake = self.fake
         repo = self._repo_of(data["repositoryId"])
@@ -147,7 +142,6 @@ class Mutations:
         return {"issue": self.issue(made)}
 
     def _create_label(self, data: dict[str, Any]) -> dict[str, Any]:
-        from tests.fakes.github_graphql import failure
 
         repo = self._repo_of(data["repositoryId"])
         if data["name"].lower() in repo.labels:
@@ -180,7 +174,6 @@ class Mutations:
         return {"commentEdge": {"node": node, "cursor": ""}, "subject": self.issue(issue)}
 
     def _comment_params(self, value: str) -> tuple[Any, dict[str, str]]:
-        from tests.fakes.github_graphql import decode_id, failure
 
         decoded = decode_id(value)
         comment = self.fake.comments.get(decoded[1]) if decoded and decoded[0] == "IC" else None
