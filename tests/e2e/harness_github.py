@@ -135,8 +135,8 @@ class GithubHarness:
     def fail_next_reads(self, times: int) -> None:
         from tests.fakes.base import Fault
 
+        # A GET fault fits GraphQL queries too: they read.
         self.fake.faults.append(Fault("GET", r".", status=502, after=False, times=times))
-        self.fake.faults.append(Fault("POST", r"#query:", status=502, after=False, times=times))
 
     def revoke_token(self) -> None:
         with self.fake.lock:

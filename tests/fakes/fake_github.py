@@ -455,13 +455,16 @@ class FakeGithub(FakeServer):
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         """Faults match `/graphql#query:repository` or `/graphql#mutation:createIssue,…` for
-        GraphQL requests; the write budget cuts a request that goes past it."""
+        GraphQL requests, and a fault for GETs (reads) matches queries too; the write budget
+        cuts a request that goes past it."""
         writes = 1 if method in WRITE_METHODS else 0
         if path == self.graphql_path:
             path = self._fault_path(path)
             kind, _, fields = path.partition("#")[2].partition(":")
             writes = len(fields.split(",")) if kind == "mutation" else 0
         fault = super()._take_fault(method, path)
+        if fault is None and "#query:" in path:
+            fault = super()._take_fault("GET", path)  # a query reads: a read's fault fits it
         budget = self.graphql.budget
         if fault is not None or budget is None or not writes:
             return fault
