@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from storyplan.adapters.shared import pacing
 from storyplan.cli import main
 from storyplan.compose import make_tracker
 from storyplan.config import load_settings
@@ -19,31 +18,14 @@ from storyplan.refs import parse_ref
 from tests.e2e.stories import TaskSpec, diamond, edges, story_text
 from tests.fakes.fake_github import FakeGithub, assert_spec_clean, github_fake
 from tests.fakes.github_graphql import kind_of, operation_of
+from tests.test_github_pacing import Clock, paced_by
 
 ENV = ("GITHUB_TOKEN", "GH_TOKEN", "STORYPLAN_GITHUB__BASE_URL")
 
 
-class Clock:
-    """storyplan's pacing clock: sleeping moves it on at once."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake_clock = Clock()
-    monkeypatch.setattr(pacing, "clock", fake_clock)
-    monkeypatch.setattr(pacing, "sleep", fake_clock.sleep)
-    return fake_clock
+    return paced_by(monkeypatch)
 
 
 @pytest.fixture

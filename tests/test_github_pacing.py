@@ -11,6 +11,8 @@ from storyplan.adapters.shared.pacing import Pacer
 
 
 class Clock:
+    """storyplan's pacing clock: sleeping moves it on at once."""
+
     def __init__(self) -> None:
         self.now = 500.0
         self.sleeps: list[float] = []
@@ -23,12 +25,17 @@ class Clock:
         self.now += seconds
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def paced_by(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A clock that pacing reads and sleeps on, for this test."""
     fake = Clock()
     monkeypatch.setattr(pacing, "clock", fake)
     monkeypatch.setattr(pacing, "sleep", fake.sleep)
     return fake
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return paced_by(monkeypatch)
 
 
 @pytest.fixture
