@@ -42,7 +42,10 @@ def main() -> int:
         elapsed = time.perf_counter() - start
         requests, writes = len(fake.log), fake.write_count()
         opened = len(fake.connections) - connections
-    if code != 0:
+        fake.clear_log()
+        one = cli(["sync", f"octo/shop#{numbers[-1]}"])  # unchanged since it was planned
+        one_requests, one_writes = len(fake.log), fake.write_count()
+    if code != 0 or one != 0:
         print(f"sync --all failed with exit code {code}", file=sys.stderr)
         return 1
     print(f"\nsync --all, GitHub: {STORIES} stories x 8 tasks, {CHANGED} progressed")
@@ -50,6 +53,10 @@ def main() -> int:
     print(f"writes      {writes:>5}  (one per changed story)   target {CHANGED}")
     print(f"connections {opened:>5}                            target 1")
     print(f"wall        {elapsed:>5.2f} s ({1000 * elapsed / STORIES:.0f} ms per story, loopback)")
+    print(
+        f"\nsync of one unchanged story: {one_requests} request(s), {one_writes} writes   "
+        "target 1 request, 0 writes"
+    )
     return 0
 
 
