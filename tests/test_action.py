@@ -22,6 +22,7 @@ from storyplan import markers
 from storyplan.cli import main
 from tests.e2e.stories import TaskSpec, diamond, edges, story_text
 from tests.fakes.fake_github import FakeGithub, Issue, assert_spec_clean, github_fake
+from tests.fakes.github_graphql import operation_of
 
 EVENTS = Path(__file__).parent / "data" / "events"
 ENV = (
@@ -125,8 +126,15 @@ def action(fake: FakeGithub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def writes(fake: FakeGithub) -> Counter[str]:
-    """The run's writes as `METHOD path` with numbers as N, counted."""
-    return Counter(e.method + " " + NUMBER.sub("/N", e.path) for e in fake.writes())
+    """The run's writes, counted: REST ones as `METHOD path` with numbers as N, GraphQL
+    mutations by name."""
+    found: Counter[str] = Counter()
+    for entry in fake.writes():
+        if entry.path.endswith("/graphql"):
+            found.update(operation_of(str(entry.request_body["query"]))[1])
+        else:
+            found[entry.method + " " + NUMBER.sub("/N", entry.path)] += 1
+    return found
 
 
 def planned(fake: FakeGithub, count: int = 4, title: str = "Sign in") -> Issue:
@@ -180,11 +188,11 @@ def test_the_trigger_label_applies_the_story_and_writes_only_what_apply_writes(
     assert len(children) == 4
     links = len(edges(diamond(4)))
     assert writes(fake) == {
-        "POST /repos/octo/shop/issues": 4,
-        "POST /repos/octo/shop/issues/N/sub_issues": 4,
-        "POST /repos/octo/shop/issues/N/dependencies/blocked_by": links,
-        "POST /repos/octo/shop/issues/N/comments": 1,  # the plan, no reply
-        "POST /repos/octo/shop/issues/N/labels": 1,
+        "createLabel": 2,  # storyplan's labels, new to the repository
+        "createIssue": 4,  # made as sub-issues
+        "addBlockedBy": links,
+        "addComment": 1,  # the plan, no reply
+        "addLabelsToLabelable": 1,
     }
     plan = next(c for c in fake.comments_on("octo/shop", story.number))
     assert run.outputs["action"] == "apply"
@@ -280,7 +288,7 @@ def test_closing_a_sub_issue_syncs_its_story_and_no_other(
     close(fake, first)
     run = action("issues", closed_event(first), capsys)
     assert run.code == 0, run.err
-    assert writes(fake) == {"PATCH /repos/octo/shop/issues/comments/N": 1}
+    assert writes(fake) == {"updateIssueComment": 1}
     assert "[x]" in task_line(plan_body(fake, story), "Session model")
     assert "1 of 4 tasks done" in plan_body(fake, story)
     assert plan_body(fake, other) == other_before
@@ -301,7 +309,7 @@ def test_reopening_a_sub_issue_syncs_its_story_again(
     payload = about(event("issues.reopened"), first)
     run = action("issues", valid("webhook-issues-reopened", payload), capsys)
     assert run.code == 0, run.err
-    assert writes(fake) == {"PATCH /repos/octo/shop/issues/comments/N": 1}
+    assert writes(fake) == {"updateIssueComment": 1}
     assert "0 of 4 tasks done" in plan_body(fake, story)
 
 
@@ -331,7 +339,7 @@ def test_closing_an_existing_issue_attached_as_a_task_syncs_its_planned_story(
     close(fake, existing)
     run = action("issues", closed_event(existing), capsys)
     assert run.code == 0, run.err
-    assert writes(fake) == {"PATCH /repos/octo/shop/issues/comments/N": 1}
+    assert writes(fake) == {"updateIssueComment": 1}
 
 
 def test_a_task_marker_that_names_another_story_than_the_parent_syncs_nothing(
@@ -385,7 +393,8 @@ def test_apply_command_from_a_maintainer_applies_and_replies_once(
     run = action("issue_comment", comment(story, "/storyplan apply\r\nthanks!", "mona"), capsys)
     assert run.code == 0, run.err
     assert len(fake.sub_issues("octo/shop", story.number)) == 4
-    assert writes(fake)["POST /repos/octo/shop/issues/N/comments"] == 2  # plan, reply
+    assert writes(fake)["addComment"] == 1  # the plan
+    assert writes(fake)["POST /repos/octo/shop/issues/N/comments"] == 1  # the reply
     reply = fake.comments_on("octo/shop", story.number)[-1]
     assert reply.body.startswith(f"**storyplan** applied the plan of octo/shop#{story.number}")
     assert "4 sub-issue(s) created" in reply.body
@@ -492,7 +501,7 @@ def test_a_scheduled_or_manual_run_syncs_every_planned_story_of_the_repository(
         payload = valid("webhook-workflow-dispatch", payload)
     run = action(name, payload, capsys)
     assert run.code == 0, run.err
-    assert writes(fake) == {"PATCH /repos/octo/shop/issues/comments/N": 2}
+    assert writes(fake) == {"updateIssueComment": 2}
     assert plan_body(fake, stories[2]) == before
     assert (run.outputs["action"], run.outputs["updated"]) == ("sync-all", "2")
     assert run.summary.count("| updated |") == 2
@@ -509,7 +518,7 @@ def test_a_scheduled_run_reports_a_failing_story_and_still_syncs_the_others(
         plan.body += markers.identity("plan", story=f"octo/shop#{bad.number}")
     run = action("schedule", event("schedule"), capsys)
     assert run.code == 1
-    assert writes(fake) == {"PATCH /repos/octo/shop/issues/comments/N": 1}
+    assert writes(fake) == {"updateIssueComment": 1}
     assert f"::error title=storyplan::octo/shop#{bad.number}: " in run.out
     assert run.outputs["updated"] == "1"
 
@@ -589,7 +598,7 @@ def test_github_enterprise_is_reached_through_github_api_url(
         close(ghe, ghe.sub_issues("octo/shop", story.number)[0])
         run = action("schedule", event("schedule"), capsys)
         assert run.code == 0, run.err
-        assert ghe.count("PATCH", "/api/v3/repos/octo/shop/issues/comments/") == 1
+        assert writes(ghe)["updateIssueComment"] == 1  # through /api/graphql beside /api/v3
         assert_spec_clean(ghe)
 
 

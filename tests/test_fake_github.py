@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -666,3 +667,174 @@ def test_without_shared_specs_checks_are_off_and_dependent_tests_skip(
         assert_spec_clean(fake)  # nothing to check: passes
         with pytest.raises(pytest.skip.Exception):
             assert_spec_clean(fake, require=True)
+
+
+# -- GraphQL ------------------------------------------------------------------------------
+# ../shared beside the repository (a worktree sits one level deeper: look up the tree).
+SHARED_GRAPHQL = next(
+    (
+        folder / "shared" / "specs" / "github-graphql"
+        for folder in Path(__file__).resolve().parents
+        if (folder / "shared" / "specs" / "github-graphql").is_dir()
+    ),
+    github_spec.SHARED_DIR / "specs" / "github-graphql",
+)
+
+
+def gql(
+    fake: FakeGithub, query: str, variables: dict[str, Any] | None = None, token: str = "tok-write"
+) -> requests.Response:
+    return requests.post(
+        fake.origin + fake.graphql_path,
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"token {token}"},
+        timeout=5,
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["schema.graphql", "issue-dependencies.graphql", "LICENSE-octokit-graphql-schema.md"]
+)
+def test_the_bundled_graphql_schema_is_the_shared_one_byte_for_byte(name: str) -> None:
+    from tests.fakes.github_graphql_schema import SCHEMA_DIR
+
+    shared = SHARED_GRAPHQL / name
+    if not shared.is_file():
+        pytest.skip(f"GitHub's GraphQL schema not found at {SHARED_GRAPHQL}")
+    assert (SCHEMA_DIR / name).read_bytes() == shared.read_bytes()
+
+
+def test_the_schema_has_issue_dependencies_added_and_wide_database_ids() -> None:
+    from tests.fakes.github_graphql_schema import github_schema
+
+    with_them, without = github_schema(), github_schema(dependencies=False)
+    assert "blockedBy" in with_them.type_map["Issue"].fields  # type: ignore[union-attr]
+    assert "addBlockedBy" in with_them.mutation_type.fields  # type: ignore[union-attr]
+    assert "blockedBy" not in without.type_map["Issue"].fields  # type: ignore[union-attr]
+    assert "subIssues" in without.type_map["Issue"].fields  # type: ignore[union-attr]
+
+
+def test_a_query_the_schema_rejects_is_answered_200_with_githubs_error(fake: FakeGithub) -> None:
+    response = gql(fake, '{ repository(owner: "octo", name: "shop") { issue(number: 1) { x } } }')
+    assert response.status_code == 200
+    (error,) = response.json()["errors"]
+    assert error["message"] == "Field 'x' doesn't exist on type 'Issue'"
+    assert error["extensions"] == {"code": "undefinedField", "typeName": "Issue", "fieldName": "x"}
+    assert "data" not in response.json()
+    assert fake.write_count() == 0
+
+
+def test_an_instance_without_dependencies_refuses_their_fields_as_undefined(
+    fake: FakeGithub,
+) -> None:
+    fake.add_issue(REPO, "story")
+    fake.graphql_dependencies = False
+    query = (
+        '{ repository(owner: "octo", name: "shop") { issue(number: 1) { '
+        "blockedBy(first: 1) { totalCount } } } }"
+    )
+    (error,) = gql(fake, query).json()["errors"]
+    assert error["extensions"]["code"] == "undefinedField"
+    assert error["extensions"]["fieldName"] == "blockedBy"
+
+
+def test_aliases_fail_alone_with_a_path_and_each_carried_out_mutation_is_one_write(
+    fake: FakeGithub,
+) -> None:
+    from tests.fakes.fake_github import node_id
+
+    repo = fake.repo(REPO)
+    mutation = (
+        "mutation($a: CreateIssueInput!, $b: CreateIssueInput!) { "
+        "a: createIssue(input: $a) { issue { number } } "
+        "b: createIssue(input: $b) { issue { number } } }"
+    )
+    good = {"repositoryId": node_id("R", repo.id), "title": "made"}
+    bad = {"repositoryId": "R_nope", "title": "not made"}
+    body = gql(fake, mutation, {"a": good, "b": bad}).json()
+    assert body["data"] == {"a": {"issue": {"number": 1}}, "b": None}
+    (error,) = body["errors"]
+    assert (error["path"], error["type"]) == (["b"], "NOT_FOUND")
+    assert [i.title for i in fake.issues_in(REPO)] == ["made"]
+    assert fake.write_count() == 1
+    assert len(fake.writes()) == 1  # one request carried the mutations
+
+
+def test_connections_need_a_page_size_of_at_most_100_and_page_by_cursor(
+    fake: FakeGithub,
+) -> None:
+    story = fake.add_issue(REPO, "story")
+    for n in range(150):
+        fake.link_sub_issue(story, fake.add_issue(REPO, f"sub {n}"))
+    page = (
+        'query($after: String) { repository(owner: "octo", name: "shop") { issue(number: 1) { '
+        "subIssues(first: 100, after: $after) { pageInfo { hasNextPage endCursor } "
+        "nodes { number } } } } }"
+    )
+    first = gql(fake, page).json()["data"]["repository"]["issue"]["subIssues"]
+    assert len(first["nodes"]) == 100
+    assert first["pageInfo"]["hasNextPage"]
+    second = gql(fake, page, {"after": first["pageInfo"]["endCursor"]}).json()
+    rest = second["data"]["repository"]["issue"]["subIssues"]
+    assert [n["number"] for n in rest["nodes"]] == list(range(102, 152))
+    assert not rest["pageInfo"]["hasNextPage"]
+    too_many = page.replace("first: 100", "first: 101")
+    error = gql(fake, too_many).json()["errors"][0]
+    assert "exceeds the `first` limit of 100 records" in error["message"]
+    unbounded = page.replace("first: 100, ", "")
+    error = gql(fake, unbounded).json()["errors"][0]
+    assert "You must provide a `first` or `last` value" in error["message"]
+
+
+def test_a_query_over_500000_nodes_is_refused_before_it_runs(fake: FakeGithub) -> None:
+    query = (
+        '{ repository(owner: "octo", name: "shop") { issues(first: 100) { nodes { '
+        "comments(first: 100) { nodes { reactions(first: 100) { totalCount } } } } } } }"
+    )
+    (error,) = gql(fake, query).json()["errors"]
+    assert error["type"] == "MAX_NODE_LIMIT_EXCEEDED"
+    assert "1,010,100" in error["message"]
+
+
+def test_a_read_token_may_query_but_its_mutations_are_forbidden(fake: FakeGithub) -> None:
+    from tests.fakes.fake_github import node_id
+
+    story = fake.add_issue(REPO, "story")
+    assert gql(fake, "{ viewer { login } }", token="tok-read").json()["data"] == {
+        "viewer": {"login": "octocat"}
+    }
+    mutation = "mutation($i: CloseIssueInput!) { closeIssue(input: $i) { clientMutationId } }"
+    body = gql(fake, mutation, {"i": {"issueId": node_id("I", story.id)}}, "tok-read").json()
+    assert body["errors"][0]["type"] == "FORBIDDEN"
+    assert story.state == "open"
+
+
+def test_graphql_answers_rate_limits_as_rest_does(fake: FakeGithub) -> None:
+    ok = gql(fake, "{ viewer { login } }")
+    assert ok.headers["x-ratelimit-resource"] == "graphql"
+    assert int(ok.headers["x-ratelimit-remaining"]) < 5000
+    fake.secondary_rate_limit(retry_after=3)
+    limited = gql(fake, "{ viewer { login } }")
+    assert (limited.status_code, limited.headers["retry-after"]) == (403, "3")
+    assert "secondary rate limit" in limited.json()["message"]
+    fake.exhaust_rate_limit(reset_in=60)
+    exhausted = gql(fake, "{ viewer { login } }")
+    assert exhausted.status_code == 403
+    assert exhausted.headers["x-ratelimit-remaining"] == "0"
+
+
+def test_a_write_budget_cuts_a_request_midway_and_loses_its_answer(fake: FakeGithub) -> None:
+    from tests.fakes.fake_github import node_id
+
+    repo = node_id("R", fake.repo(REPO).id)
+    fake.cut_writes_after(2)
+    mutation = (
+        "mutation($i: CreateIssueInput!) { "
+        + " ".join(f"m{n}: createIssue(input: $i) {{ issue {{ number }} }}" for n in range(4))
+        + " }"
+    )
+    with pytest.raises(requests.ConnectionError):
+        gql(fake, mutation, {"i": {"repositoryId": repo, "title": "t"}})
+    assert len(fake.issues_in(REPO)) == 2  # carried out up to the budget
+    assert gql(fake, mutation, {"i": {"repositoryId": repo, "title": "t"}}).status_code == 502
+    assert len(fake.issues_in(REPO)) == 2

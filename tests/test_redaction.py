@@ -127,7 +127,7 @@ def test_a_password_in_a_base_url_is_never_printed(
 
 # Where each tracker reads the story itself (not the search that finds planned stories).
 STORY_READ = {
-    "github": r"^/repos/octo/shop/issues/\d+$",
+    "github": r"^/graphql#query:",  # the GraphQL query that reads stories
     # Jira reads the story with its sub-tasks in a search, the one after the search for
     # planned stories (skipped).
     "jira-cloud": r"/rest/api/\d+/search(?:/jql)?$",

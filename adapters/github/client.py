@@ -5,7 +5,8 @@ and has its failures turned into storyplan's errors in one place (`_boundary`) b
 shared table. Reads retry, writes are sent once (`read_retry`). Listings are read page by
 page through PyGithub's requester because its objects keep a listed item's JSON to
 themselves (`raw_data` would fetch each item again); so are the edits whose answer the
-tracker needs.
+tracker needs. GraphQL goes through the same requester (`graphql`). The pace is storyplan's
+(`pacing`): PyGithub's own write throttle is off.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ from github.Issue import Issue
 from github.Repository import Repository
 from pydantic import SecretStr
 
+from storyplan.adapters.shared.pacing import Pacer
 from storyplan.adapters.shared.settings import Token, redacted_url
 from storyplan.adapters.shared.transport import Failure, Service, read_retry
-from storyplan.errors import AuthError, ForbiddenError, NotFoundError
+from storyplan.errors import AuthError, ForbiddenError, NotFoundError, RateLimitError, TrackerError
 from storyplan.refs import parse_ref
 
 from .records import Json, key_of
 from .settings import DEFAULT_BASE_URL, GithubSettings
 
+RATE_LIMIT_WAITS = 3  # waits for one request before its rate limit is the error
 SUB_ISSUES = "sub-issues"  # what a 404 means is missing, on an Enterprise Server without it
 DEPENDENCIES = "issue dependencies"
 
@@ -67,6 +70,13 @@ class GithubClient:
         self.host = urlsplit(redacted_url(base_url)).netloc
         self.service = Service("GitHub", self.host, token.variable)
         self.page_size = settings.page_size
+        self.retries = settings.retries
+        self.pacer = Pacer(
+            "GitHub",
+            spacing=settings.seconds_between_writes,
+            creations_per_minute=settings.creations_per_minute,
+            longest_wait=settings.longest_wait,
+        )
         self.gh = Github(
             auth=Auth.Token(token.secret.get_secret_value()),
             base_url=base_url,
@@ -74,8 +84,7 @@ class GithubClient:
             per_page=settings.page_size,
             retry=read_retry(settings.retries, "GitHub"),
             seconds_between_requests=None,
-            # GitHub asks integrations to space out writes to stay clear of secondary limits.
-            seconds_between_writes=settings.seconds_between_writes or None,
+            seconds_between_writes=None,  # storyplan paces its own writes (`pacer`)
             lazy=True,  # an object is fetched only when a method needs it
         )
         self._repos: dict[str, Repository] = {}
@@ -88,13 +97,55 @@ class GithubClient:
         except (GithubException, requests.RequestException) as exc:
             raise self.service.error(what, failure_of(exc), feature) from None
 
+    @contextmanager
+    def _write(self, what: str, feature: str | None = None, creations: int = 0) -> Iterator[None]:
+        """A write request: paced, and its failure translated."""
+        self.pacer.before_write(creations)
+        try:
+            with self._boundary(what, feature):
+                yield
+        finally:
+            self.pacer.after_write()
+
+    def graphql(
+        self, query: str, variables: Json, what: str, *, write: bool = False, creations: int = 0
+    ) -> tuple[Json, list[Json]]:
+        """One GraphQL request: its `data` and its `errors` (per alias; GitHub answers 200).
+
+        A query is read again after a 5xx or a dropped connection; a mutation request is
+        sent once. A request a rate limit refused was not carried out: after a short wait
+        (`pacer`) it is sent again, whatever it carries.
+        """
+        attempt = limited = 0
+        body = {"query": query, "variables": variables}
+        while True:
+            try:
+                guard = self._write(what, creations=creations) if write else self._boundary(what)
+                with guard:
+                    _, data = self.gh.requester.requestJsonAndCheck(
+                        "POST", self.gh.requester.graphql_url, input=body
+                    )
+            except RateLimitError as err:
+                limited += 1  # a limit that stays after its wait is the error
+                if limited <= RATE_LIMIT_WAITS and self.pacer.rate_limited(err.retry_after, what):
+                    continue
+                raise
+            except TrackerError as err:
+                attempt += 1
+                if write or not err.unknown_outcome or attempt > self.retries:
+                    raise
+                self.pacer.pick_up(attempt, what)
+                continue
+            answer = dict(data or {})
+            return dict(answer.get("data") or {}), list(answer.get("errors") or [])
+
     def _get(self, path: str, what: str, feature: str | None = None) -> Json:
         with self._boundary(what, feature):
             _, data = self.gh.requester.requestJsonAndCheck("GET", path)
         return dict(data)
 
     def _send(self, verb: str, path: str, what: str, body: Json) -> Json:
-        with self._boundary(what):
+        with self._write(what):
             _, data = self.gh.requester.requestJsonAndCheck(verb, path, input=body)
         return dict(data)
 
@@ -189,7 +240,7 @@ class GithubClient:
     def create_issue(
         self, project: str, title: str, body: str, labels: tuple[str, ...], task_id: str
     ) -> Json:
-        with self._boundary(f"create the sub-issue for task {task_id} in {project}"):
+        with self._write(f"create the sub-issue for task {task_id} in {project}", creations=1):
             made = self._repo(project).create_issue(title=title, body=body, labels=list(labels))
         return made.raw_data  # the create's own answer: no further request
 
@@ -198,13 +249,13 @@ class GithubClient:
         return self._send("PATCH", self._path(key), f"update {key}", fields)
 
     def close_issue(self, key: str, reason: str) -> None:
-        with self._boundary(f"close {key}"):
+        with self._write(f"close {key}"):
             self._issue(key).edit(state="closed", state_reason=reason)
 
     def detach_sub_issue(self, story_key: str, issue_id: int, name: str) -> None:
         """Take issue `issue_id` out of the story's sub-issues; one already out is no error."""
         try:
-            with self._boundary(f"detach {name} from {story_key}"):
+            with self._write(f"detach {name} from {story_key}"):
                 self._issue(story_key).remove_sub_issue(issue_id)
         except NotFoundError:
             pass
@@ -213,7 +264,7 @@ class GithubClient:
         """Delete a comment; one already gone (a run that raced deleted it) is no error."""
         project, _ = split_key(key)
         try:
-            with self._boundary(what):
+            with self._write(what):
                 self.gh.requester.requestJsonAndCheck(
                     "DELETE", f"/repos/{project}/issues/comments/{comment_id}"
                 )
@@ -221,15 +272,15 @@ class GithubClient:
             pass
 
     def add_label(self, key: str, label: str, what: str) -> None:
-        with self._boundary(what):
+        with self._write(what):
             self._issue(key).add_to_labels(label)
 
     def remove_label(self, key: str, label: str, what: str) -> None:
-        with self._boundary(what):
+        with self._write(what):
             self._issue(key).remove_from_labels(label)
 
     def comment(self, key: str, body: str, what: str) -> Json:
-        with self._boundary(what):
+        with self._write(what, creations=1):
             return self._issue(key).create_comment(body).raw_data
 
     def edit_comment(self, key: str, comment_id: int, body: str, what: str) -> Json:
@@ -241,7 +292,7 @@ class GithubClient:
     def attach_sub_issue(self, story_key: str, issue_id: int, name: str) -> None:
         """Nest issue `issue_id` under the story. A repeated attach (the first one's answer
         was lost) is refused with a 422 and is no error."""
-        with self._boundary(f"attach {name} as a sub-issue of {story_key}", SUB_ISSUES):
+        with self._write(f"attach {name} as a sub-issue of {story_key}", SUB_ISSUES):
             try:
                 self._issue(story_key).add_sub_issue(issue_id)
             except GithubException as exc:
@@ -253,12 +304,12 @@ class GithubClient:
 
     def add_blocked_by(self, blocked: str, blocker: Json) -> None:
         what = f"link {blocked} as blocked by {key_of(blocker)}"
-        with self._boundary(what, DEPENDENCIES):
+        with self._write(what, DEPENDENCIES):
             self._issue(blocked).add_blocked_by(self.gh.create_from_raw_data(Issue, blocker))
 
     def remove_blocked_by(self, blocked: str, blocker: Json) -> None:
         what = f"unlink {blocked} as blocked by {key_of(blocker)}"
-        with self._boundary(what, DEPENDENCIES):
+        with self._write(what, DEPENDENCIES):
             self._issue(blocked).remove_blocked_by(self.gh.create_from_raw_data(Issue, blocker))
 
 

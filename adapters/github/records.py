@@ -115,3 +115,50 @@ def created_before(issue: Mapping[str, Any], moment: datetime) -> bool:
 def timestamp(moment: datetime) -> str:
     """GitHub's ISO 8601 form, in UTC."""
     return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- GraphQL nodes in the REST shape the functions above read ---------------------------------
+def _login(node: Mapping[str, Any]) -> Json | None:
+    author = node.get("author")
+    return {"login": author.get("login")} if isinstance(author, Mapping) else None
+
+
+def issue_of_node(node: Mapping[str, Any]) -> Json:
+    """A GraphQL `Issue` as REST's issue JSON (the fields storyplan reads), its node id kept."""
+    reason = node.get("stateReason")
+    issue: Json = {
+        "id": node.get("databaseId"),
+        "node_id": node.get("id"),
+        "number": node.get("number"),
+        "repository_url": "/repos/" + str((node.get("repository") or {}).get("nameWithOwner")),
+        "title": node.get("title"),
+        "body": node.get("body"),
+        "html_url": node.get("url"),
+        "state": str(node.get("state") or "open").lower(),
+        "state_reason": str(reason).lower() if reason else None,
+        "user": _login(node),
+        "author_association": node.get("authorAssociation"),
+        "created_at": node.get("createdAt"),
+        "updated_at": node.get("updatedAt"),
+        "labels": [{"name": label["name"]} for label in _nodes(node, "labels")],
+    }
+    if "assignees" in node:
+        issue["assignees"] = [{"login": user["login"]} for user in _nodes(node, "assignees")]
+    return issue
+
+
+def comment_of_node(node: Mapping[str, Any]) -> Json:
+    """A GraphQL `IssueComment` as REST's comment JSON."""
+    return {
+        "id": node.get("databaseId"),
+        "node_id": node.get("id"),
+        "body": node.get("body"),
+        "html_url": node.get("url"),
+        "user": _login(node),
+        "author_association": node.get("authorAssociation"),
+        "created_at": node.get("createdAt"),
+    }
+
+
+def _nodes(node: Mapping[str, Any], connection: str) -> list[Json]:
+    return [item for item in (node.get(connection) or {}).get("nodes") or [] if item]

@@ -1,6 +1,11 @@
 """GitHub as a storyplan tracker: the plan is one issue comment found by its hidden marker,
 tasks are native sub-issues, dependencies native "blocked by" links.
 
+Reads and writes go through GraphQL (`reading`, `batch`): one query reads a story and all
+it holds, a batch of changes is a few requests of aliased mutations. Where GitHub's schema
+lacks a field storyplan needs (an older Enterprise Server), the REST API does it all
+instead, said once on stderr.
+
 A create whose answer is lost (no answer, a 5xx) may have been carried out, so storyplan
 looks for what it made, by its marker, before it creates anything again. Markers count only
 from trusted authors (`trust`). Runs that raced leave extra children and plan comments: the
@@ -9,9 +14,10 @@ oldest of each is kept, the others are closed as duplicates or deleted.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from storyplan.adapters.shared import transport
 from storyplan.adapters.shared.settings import choose_base_url
 from storyplan.config import Settings, section
 from storyplan.dispatch import one_by_one
@@ -43,13 +49,15 @@ from storyplan.refs import Ref, parse_ref
 
 from . import records
 from .action import ActionMethods
+from .batch import GraphqlApply
 from .client import GithubClient
+from .reading import StoryRead, Undefined, read_stories
 from .records import Json
 from .settings import DEFAULT_BASE_URL, GithubSettings, read_token
 from .trust import Trust
 
 
-class GithubTracker(ActionMethods):
+class GithubTracker(ActionMethods, GraphqlApply):
     name = "github"
     markup: Markup = "markdown"
     limits = Limits(max_children=100, max_comment_chars=65_536)
@@ -63,29 +71,89 @@ class GithubTracker(ActionMethods):
         task_label: str | None,
         obsolete_label: str,
         trusted_authors: Sequence[str] = (),
+        story_label: str | None = None,
+        label_names: Sequence[str] = (),
     ) -> None:
         self.client = client
         self.task_label = task_label
         self.obsolete_label = obsolete_label
+        self.story_label = story_label
+        # Labels whose node ids the story read asks for: those storyplan writes.
+        names = [*label_names, task_label, story_label, obsolete_label]
+        self._label_names = list(dict.fromkeys(n for n in names if n))
         self.trust = Trust(client.whoami, trusted_authors)
         self._issues: dict[str, Json] = {}  # child key → its JSON, for its id
-        self._orphans: dict[str, Json] | None = None
+        self._orphans: dict[str, dict[str, Json]] = {}  # story → task → orphan
+        self._reads: dict[str, StoryRead] = {}  # story key → what the last read found
+        self._prefetched: dict[str, StoryRead | TrackerError] = {}
+        self._comment_nodes: dict[str, str] = {}  # comment id → its node id
+        self.rest = False  # GraphQL lacks what storyplan needs here: REST does it all
 
     # -- reading ----------------------------------------------------------------------------
+    def _graphql_read(self, keys: list[str]) -> dict[str, StoryRead | TrackerError] | None:
+        """The stories read through GraphQL, or None where the schema lacks a field (the
+        REST API is then used for the rest of the run, and that is said once)."""
+        if self.rest:
+            return None
+        try:
+            return read_stories(self.client, keys, self._label_names)
+        except Undefined as missing:
+            self.rest = True
+            transport.on_wait(
+                f"GitHub at {self.client.host} has no {missing} in its GraphQL API (an "
+                "older Enterprise Server?); using its REST API, with more requests"
+            )
+            return None
+
+    def prefetch(self, keys: Sequence[str]) -> None:
+        """Read many stories in few requests, for `fetch_story` to take them from."""
+        found = self._graphql_read([parse_ref(key, "github").key for key in keys])
+        self._prefetched.update(found or {})
+
+    def _remember(self, read: StoryRead) -> StoryRead:
+        key = records.key_of(read.story)
+        self._reads[key] = read
+        for comment in read.comments:
+            self._comment_nodes[str(comment["id"])] = str(comment["node_id"])
+        for child in read.children:
+            self._issues[records.key_of(child)] = child
+        return read
+
+    def _reread(self, story: Story) -> StoryRead:
+        found = (self._graphql_read([story.ref]) or {}).get(story.ref)
+        if found is None:
+            raise TrackerError(f"could not read {story.ref} again from GitHub")
+        if isinstance(found, TrackerError):
+            raise found
+        return self._remember(found)
+
     def fetch_story(self, ref: str) -> Story:
         key = parse_ref(ref, "github").key
+        found = self._prefetched.pop(key, None)
+        if found is None and not self.rest:
+            found = (self._graphql_read([key]) or {}).get(key)
+        if isinstance(found, TrackerError):
+            raise found
+        if found is not None:
+            return records.story(self._remember(found).story)
         issue = self.client.issue(key, role="story")
         if records.is_pull_request(issue):
             raise NotFoundError(f"{key} is a pull request, not an issue")
         return records.story(issue)
 
     def read_state(self, story: Story, *, with_links: bool = True) -> TrackerState:
+        if self.rest:
+            comments = list(self.client.comments(story.ref))
+            issues = list(self.client.sub_issues(story.ref))
+        else:
+            read = self._reads.get(story.ref) or self._reread(story)
+            comments, issues = read.comments, read.children
         plans = [
             records.plan_comment(comment)
-            for comment in records.plan_comments(self.client.comments(story.ref), story.ref)
+            for comment in records.plan_comments(comments, story.ref)
             if self.trust.trusts(comment, "a comment")
         ]
-        issues = sorted(self.client.sub_issues(story.ref), key=lambda issue: int(issue["id"]))
+        issues = sorted(issues, key=lambda issue: int(issue["id"]))
         children = []
         for issue in issues:  # by id: oldest first, whatever order a person dragged them in
             child = self._child(story, issue)
@@ -93,12 +161,14 @@ class GithubTracker(ActionMethods):
             children.append(child)
         links: list[Link] = []
         for child in children if with_links else []:
-            if records.has_no_blockers(self._issues[child.key]):
+            issue = self._issues[child.key]
+            if "blocked_by" in issue:  # read with the story
+                blockers: Iterable[Json] = issue["blocked_by"]
+            elif records.has_no_blockers(issue):
                 continue  # the listing says so: no request
-            links += [
-                Link(blocker=records.key_of(blocker), blocked=child.key)
-                for blocker in self.client.blocked_by(child.key)
-            ]
+            else:
+                blockers = self.client.blocked_by(child.key)
+            links += [Link(blocker=records.key_of(b), blocked=child.key) for b in blockers]
         return TrackerState(
             plan=plans[0] if plans else None,
             extra_plans=tuple(plans[1:]),
@@ -133,7 +203,10 @@ class GithubTracker(ActionMethods):
         since the story, newest first, page by page until one older than the story, which
         bounds the pages by the issues made since; an orphan cannot be older than its story.
         """
-        if self._orphans is None or refresh:
+        read = self._reads.get(story.ref)
+        if read is not None and self.task_label and self.task_label.lower() not in read.found:
+            return None  # the repository had no task label: no issue can carry it
+        if story.ref not in self._orphans or refresh:
             project = parse_ref(story.ref, "github").project
             since = records.timestamp(story.created_at) if story.created_at else None
             found: dict[str, Json] = {}
@@ -145,8 +218,8 @@ class GithubTracker(ActionMethods):
                     continue  # not this story's, or a duplicate closed by an earlier run
                 if self.trust.trusts(issue, records.key_of(issue)):
                     found[task] = issue  # newest first: the oldest stays
-            self._orphans = found
-        return self._orphans.get(task_id)
+            self._orphans[story.ref] = found
+        return self._orphans[story.ref].get(task_id)
 
     def _create(self, story: Story, change: CreateChild) -> Json:
         orphan = self._orphan(story, change.task_id)
@@ -243,7 +316,9 @@ class GithubTracker(ActionMethods):
         return Applied(change=change)
 
     def apply(self, story: Story, changes: Sequence[Change]) -> Iterator[Applied]:
-        return one_by_one(self, story, changes)
+        if self.rest:
+            return one_by_one(self, story, changes)
+        return self.apply_graphql(story, changes)
 
 
 def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
@@ -260,4 +335,6 @@ def create_tracker(settings: Settings, ref: Ref, **options: Any) -> Tracker:
         task_label=settings.labels.task[0] if settings.labels.task else None,
         obsolete_label=settings.labels.obsolete,
         trusted_authors=settings.trust.authors,
+        story_label=settings.labels.story,
+        label_names=settings.labels.task,
     )

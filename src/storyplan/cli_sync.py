@@ -31,10 +31,33 @@ def scope_of(text: str, default: TrackerName | None) -> tuple[TrackerName, str]:
     return default or "github", text
 
 
+class Trackers:
+    """The trackers of one `sync`: one per instance for those that serve many stories at
+    once (`prefetch`: one client, one connection for all), else one per story."""
+
+    def __init__(self, settings: Any, base_url: str | None) -> None:
+        self.settings, self.base_url = settings, base_url
+        self._shared: dict[tuple[str, str | None], Any] = {}
+
+    def __call__(self, ref: Ref) -> Any:
+        from storyplan.compose import make_tracker
+
+        key = (ref.tracker, ref.base_url)
+        if key in self._shared:
+            return self._shared[key]
+        tracker = make_tracker(self.settings, ref, base_url=self.base_url)
+        if hasattr(tracker, "prefetch"):
+            self._shared[key] = tracker
+        return tracker
+
+
 def stories_to_sync(
-    refs: list[str], all_stories: bool, settings: Any, base_url: str | None
+    refs: list[str],
+    all_stories: bool,
+    settings: Any,
+    base_url: str | None,
+    trackers: Trackers | None = None,
 ) -> list[Ref]:
-    from storyplan.compose import make_tracker
     from storyplan.refs import Ref, parse_ref
 
     if not all_stories:
@@ -47,10 +70,11 @@ def stories_to_sync(
             "sync --all needs scopes to search: give them (github:owner/repo, "
             "files:stories) or set [sync] scopes in the config"
         )
+    trackers = trackers or Trackers(settings, base_url)
     stories: list[Ref] = []
     for scope in scopes:
         name, project = scope_of(scope, settings.tracker)
-        backend = make_tracker(settings, Ref(name, project, ""), base_url=base_url)
+        backend = trackers(Ref(name, project, ""))
         found = backend.find_planned(project, settings.labels.story)
         stories.extend(parse_ref(f"{name}:{key}") for key in found)
     return stories
@@ -66,14 +90,11 @@ def run_sync(
     base_url: str | None,
 ) -> int:
     """Sync and print; the exit code: 1 if a story failed, 11 if one needs apply, else 0."""
-    from storyplan.compose import make_tracker
     from storyplan.report import print_sync, sync_json
     from storyplan.sync import NEEDS_APPLY, SyncResult, sync_all, sync_story
 
-    stories = stories_to_sync(refs, all_stories, settings, base_url)
-
-    def tracker_for(ref: Ref) -> Any:
-        return make_tracker(settings, ref, base_url=base_url)
+    tracker_for = Trackers(settings, base_url)
+    stories = stories_to_sync(refs, all_stories, settings, base_url, tracker_for)
 
     if not all_stories:  # one story: its own error and exit code, as plan and apply
         (ref,) = stories

@@ -6,6 +6,7 @@ apply it says so and leaves the story for apply. It writes at most the one plan 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -99,7 +100,12 @@ def sync_all(
     dry_run: bool,
     on_result: Callable[[SyncResult], None] = lambda result: None,
 ) -> list[SyncResult]:
-    """Sync every story; one that fails is reported and skipped, the others still sync."""
+    """Sync every story; one that fails is reported and skipped, the others still sync.
+
+    A tracker that reads many stories at once (`prefetch`, GitHub's GraphQL aliases) is
+    given them all first; each story then syncs from what was read."""
+    refs = list(refs)
+    _prefetch(refs, tracker_for)
     results = []
     for ref in refs:
         try:
@@ -109,3 +115,18 @@ def sync_all(
         results.append(result)
         on_result(result)
     return results
+
+
+def _prefetch(refs: list[Ref], tracker_for: Callable[[Ref], Tracker]) -> None:
+    groups: dict[int, tuple[Tracker, list[str]]] = {}
+    for ref in refs:
+        try:
+            tracker = tracker_for(ref)
+        except StoryplanError:
+            continue  # the story reports it when it syncs
+        if hasattr(tracker, "prefetch"):
+            groups.setdefault(id(tracker), (tracker, []))[1].append(ref.key)
+    for tracker, keys in groups.values():
+        # On failure each story reads itself, and reports what it meets.
+        with contextlib.suppress(StoryplanError):
+            tracker.prefetch(keys)  # type: ignore[attr-defined]

@@ -1,5 +1,9 @@
 """The GitHub harness: a story on the fake GitHub, read back through the fake's own state,
-with the transport's faults played by the fake (`Fault`, its tokens and its rate limit)."""
+with the transport's faults played by the fake (`Fault`, its tokens and its rate limit).
+
+A GraphQL query is a read; writes count mutation fields carried out, write attempts the
+requests that carried mutations (or REST writes). Faults name GraphQL requests by their
+operation (`/graphql#mutation:createIssue,…`, see FakeGithub._take_fault)."""
 
 from __future__ import annotations
 
@@ -154,17 +158,19 @@ class GithubHarness:
     def lose_next_create(self) -> None:
         from tests.fakes.base import Fault
 
-        self.fake.faults.append(Fault("POST", r"/repos/octo/shop/issues$", status=None))
+        creates = r"(/repos/octo/shop/issues$|#mutation:.*\bcreateIssue\b)"
+        self.fake.faults.append(Fault("POST", creates, status=None))
 
     def refuse_next_write(self) -> None:
         from tests.fakes.base import Fault
 
-        # A run's first write is a POST (an issue or a comment is made before any edit).
-        self.fake.faults.append(Fault("POST", r".", status=502, after=False))
+        # A run's first write is a POST (a mutation, an issue or a comment: never an edit).
+        self.fake.faults.append(Fault("POST", r"^(?!.*#query:)", status=502, after=False))
 
     def fail_next_reads(self, times: int) -> None:
         from tests.fakes.base import Fault
 
+        # A GET fault fits GraphQL queries too: they read.
         self.fake.faults.append(Fault("GET", r".", status=502, after=False, times=times))
 
     def revoke_token(self) -> None:
@@ -175,24 +181,31 @@ class GithubHarness:
         self.fake.exhaust_rate_limit(reset_in=600)
 
     def write_attempts(self) -> int:
-        return self.writes()  # the log holds refused writes too
+        """Requests that carried writes, refused ones included (the log holds them)."""
+        from tests.fakes.github_graphql import is_write_request
+
+        return sum(1 for entry in self.fake.log[self._mark :] if is_write_request(entry))
 
     def mark(self) -> None:
         self._mark = len(self.fake.log)
 
     def writes(self) -> int:
-        return sum(1 for entry in self.fake.log[self._mark :] if entry.is_write)
+        return self.fake.write_count(since=self._mark)
 
     def reads(self) -> int:
-        return sum(1 for entry in self.fake.log[self._mark :] if not entry.is_write)
+        from tests.fakes.github_graphql import is_write_request
+
+        return sum(1 for entry in self.fake.log[self._mark :] if not is_write_request(entry))
+
+    def requests(self) -> int:
+        return len(self.fake.log) - self._mark
 
     def fail_writes_after(self, count: int) -> None:
-        from tests.fakes.base import Fault
-
-        self.fake.faults.append(Fault("POST", r".", status=None, after=False, skip=count, times=99))
+        self.fake.cut_writes_after(count)
 
     def clear_faults(self) -> None:
         self.fake.faults.clear()
+        self.fake.cut_writes_after(None)
 
 
 @contextmanager

@@ -1,15 +1,20 @@
-"""A stateful fake of GitHub's REST API (issues, comments, labels, sub-issues, dependencies).
+"""A stateful fake of GitHub's REST API (issues, comments, labels, sub-issues, dependencies)
+and of its GraphQL API over the same state (`github_graphql`).
 
 The real PyGithub talks to it over loopback HTTP, at the root like api.github.com or under
-`/api/v3` like Enterprise Server. When `shared/specs` is present every exchange is checked
-against GitHub's OpenAPI subset (`github_spec`) and violations collect in `spec_violations`.
+`/api/v3` like Enterprise Server (GraphQL then at `/api/graphql`). A GraphQL query is a
+read, each mutation field carried out a write (`writes_of`). When `shared/specs` is present
+every REST exchange is checked against GitHub's OpenAPI subset (`github_spec`) and
+violations collect in `spec_violations`.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import itertools
+import json
 import math
 import re
 import shlex
@@ -20,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from socketserver import StreamRequestHandler
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote, urlencode
@@ -27,7 +33,14 @@ from urllib.parse import quote, unquote, urlencode
 import pytest
 
 from tests.fakes import github_spec
-from tests.fakes.base import WRITE_METHODS, FakeServer, Request, Response
+from tests.fakes.base import WRITE_METHODS, FakeServer, Fault, Logged, Request, Response
+from tests.fakes.github_graphql import (
+    GraphqlEndpoint,
+    is_write_request,
+    operation_of,
+    writes_of,
+)
+from tests.fakes.github_graphql_schema import github_schema
 
 if TYPE_CHECKING:
     from github import Github
@@ -144,13 +157,15 @@ class _Secondary:
     times: int
     retry_after: int | None
     status: int
+    on: str | None = None  # only requests whose (GraphQL-named) path this regex finds
 
 
 class FakeGithub(FakeServer):
     """GitHub's REST API for one fake instance: state, auth, rate limits, pagination.
 
     Switches: `sub_issues_enabled`, `dependencies_enabled` (False -> those endpoints 404, as
-    on GitHub Enterprise Server versions without them), `refuse_creates`, `max_sub_issues`,
+    on GitHub Enterprise Server versions without them), `graphql_dependencies` (False -> the
+    GraphQL schema lacks issue dependencies, REST keeps them), `refuse_creates`, `max_sub_issues`,
     `max_sub_issue_depth`, `max_dependencies`; `exhaust_rate_limit()` and
     `secondary_rate_limit()` for throttling; `faults` (from FakeServer) for lost answers.
     """
@@ -163,6 +178,7 @@ class FakeGithub(FakeServer):
         login: str = "octocat",
         sub_issues_enabled: bool = True,
         dependencies_enabled: bool = True,
+        graphql_dependencies: bool = True,
         spec_check: bool = True,
         rate_limit: int = 5000,
     ) -> None:
@@ -176,6 +192,10 @@ class FakeGithub(FakeServer):
         self.login = login
         self.sub_issues_enabled = sub_issues_enabled
         self.dependencies_enabled = dependencies_enabled
+        self.graphql_dependencies = graphql_dependencies
+        self.graphql = GraphqlEndpoint(self)
+        self.connections: set[tuple[str, int]] = set()  # client addresses seen
+        self._local = threading.local()  # the body of the request being dispatched
         self.max_sub_issues = 100  # closed sub-issues count too
         self.max_sub_issue_depth = 8
         self.max_dependencies = 50  # per issue and relationship type
@@ -219,6 +239,8 @@ class FakeGithub(FakeServer):
         self._register_routes()
 
     def start(self) -> FakeGithub:
+        # Built once per process, before the first request: a run is not charged for it.
+        github_schema()
         super().start()
         assert self._httpd is not None
         # The base handler writes headers and body separately; with Nagle on, the body
@@ -250,6 +272,11 @@ class FakeGithub(FakeServer):
     def url(self) -> str:
         """The base_url to give PyGithub."""
         return self.origin + self.prefix
+
+    @property
+    def graphql_path(self) -> str:
+        """Where GraphQL answers: `/graphql`, or `/api/graphql` beside Enterprise's `/api/v3`."""
+        return self.prefix.removesuffix("/v3") + "/graphql"
 
     def api(self, path: str) -> str:
         return self.url + path
@@ -374,6 +401,80 @@ class FakeGithub(FakeServer):
         self.user(login)
         self.roles[(repo.lower(), login.lower())] = role
 
+    # -- GraphQL: reads and writes, faults by operation, a write budget ---------------------
+    def reads(self) -> list[Logged]:
+        """Requests that wrote nothing: REST reads and GraphQL queries."""
+        return [entry for entry in self.log if not is_write_request(entry)]
+
+    def writes(self) -> list[Logged]:
+        """Requests that (tried to) write: REST writes and GraphQL mutation requests."""
+        return [entry for entry in self.log if is_write_request(entry)]
+
+    def write_count(self, since: int = 0) -> int:
+        """Writes carried out from log entry `since` on: one per mutation field."""
+        with self.lock:
+            return sum(writes_of(entry) for entry in self.log[since:])
+
+    def cut_writes_after(self, count: int | None) -> None:
+        """Carry out `count` more writes (mutation fields or REST writes); a request that
+        would go past them is carried out up to there and its answer lost, and every later
+        write fails. None lifts the cut."""
+        with self.lock:
+            self.graphql.budget = count
+
+    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
+        # The body is read here so that faults can match a GraphQL operation by its fields.
+        length = int(http.headers.get("Content-Length") or 0)
+        body = http.rfile.read(length) if length else b""
+        self.connections.add(http.client_address)
+        self._local.body = body
+        connection, http.rfile = http.rfile, io.BytesIO(body)
+        try:
+            super()._dispatch(http)
+        finally:
+            http.rfile = connection  # the next request on this connection
+
+    def _wait_at_gate(self, http: BaseHTTPRequestHandler) -> None:
+        """Gates (`hold`) match GraphQL requests as faults do: by `/graphql#kind:fields`."""
+        original = http.path
+        path = original.split("?", 1)[0]
+        if path == self.graphql_path:
+            http.path = self._fault_path(path)
+        try:
+            super()._wait_at_gate(http)
+        finally:
+            http.path = original
+
+    def _fault_path(self, path: str) -> str:
+        try:
+            query = str(json.loads(getattr(self._local, "body", b"") or b"{}")["query"])
+        except (ValueError, KeyError, TypeError):
+            query = ""
+        kind, fields = operation_of(query)
+        return f"{path}#{kind}:{','.join(fields)}"
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        """Faults match `/graphql#query:repository` or `/graphql#mutation:createIssue,…` for
+        GraphQL requests, and a fault for GETs (reads) matches queries too; the write budget
+        cuts a request that goes past it."""
+        writes = 1 if method in WRITE_METHODS else 0
+        if path == self.graphql_path:
+            path = self._fault_path(path)
+            kind, _, fields = path.partition("#")[2].partition(":")
+            writes = len(fields.split(",")) if kind == "mutation" else 0
+        fault = super()._take_fault(method, path)
+        if fault is None and "#query:" in path:
+            fault = super()._take_fault("GET", path)  # a query reads: a read's fault fits it
+        budget = self.graphql.budget
+        if fault is not None or budget is None or not writes:
+            return fault
+        if budget < writes:
+            # Carried out up to the budget (the resolvers count), then the answer is lost.
+            return Fault(method, ".", status=None, after=budget > 0)
+        if "#" not in path:
+            self.graphql.budget = budget - writes  # REST; GraphQL's resolvers count their own
+        return None
+
     def count(self, method: str | None = None, path_regex: str | None = None) -> int:
         """Requests in the log matching `method` and (searched) `path_regex`."""
         with self.lock:
@@ -402,9 +503,15 @@ class FakeGithub(FakeServer):
             self._secondary.clear()
 
     def secondary_rate_limit(
-        self, times: int = 1, *, retry_after: int | None = 1, status: int = 403
+        self,
+        times: int = 1,
+        *,
+        retry_after: int | None = 1,
+        status: int = 403,
+        on: str | None = None,
     ) -> None:
-        """Answer the next `times` authenticated requests with a secondary rate limit.
+        """Answer the next `times` authenticated requests with a secondary rate limit (only
+        those whose path `on` finds, GraphQL ones named `/graphql#mutation:createIssue,…`).
 
         With `retry_after` set, PyGithub's default retry sleeps that long and re-sends; with
         a 403 and no `retry-after` it would sleep 60 s, so leave `retry_after` set or use
@@ -412,7 +519,7 @@ class FakeGithub(FakeServer):
         reaches the caller as a plain `GithubException` with status 429.
         """
         with self.lock:
-            self._secondary.append(_Secondary(times, retry_after, status))
+            self._secondary.append(_Secondary(times, retry_after, status, on))
 
     def _rate_headers(self) -> dict[str, str]:
         return {
@@ -429,7 +536,8 @@ class FakeGithub(FakeServer):
             self.rate_reset = int(time.time()) + 3600
         if path == "/rate_limit":  # free, as on GitHub
             return
-        if self._secondary:
+        named = self._fault_path(self.graphql_path) if path == "/graphql" else path
+        if self._secondary and re.search(self._secondary[0].on or "", named):
             secondary = self._secondary[0]
             secondary.times -= 1
             if secondary.times <= 0:
@@ -460,13 +568,15 @@ class FakeGithub(FakeServer):
 
     # -- dispatch -----------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
-        path = self._api_path(request.path)
+        graphql = request.path == self.graphql_path
+        path = "/graphql" if graphql else self._api_path(request.path)
         try:
             if path is None:
                 raise not_found()
             self._authenticate(request)
             self._throttle(path)
-            if request.method in WRITE_METHODS and self._actor_level == "read":
+            # GraphQL refuses a read-only token's mutations field by field.
+            if request.method in WRITE_METHODS and self._actor_level == "read" and not graphql:
                 raise error(403, "Resource not accessible by personal access token")
             original, request.path = request.path, path
             try:
@@ -479,6 +589,8 @@ class FakeGithub(FakeServer):
             self.crashes.append(f"{request.method} {request.path}: {exc!r}")
             response = Response(500, {"message": f"fake GitHub crashed: {exc!r}"})
         response.headers.update(self._rate_headers())
+        if graphql:
+            response.headers["x-ratelimit-resource"] = "graphql"
         response.headers.setdefault("x-github-api-version-selected", "2022-11-28")
         return response
 
@@ -560,6 +672,7 @@ class FakeGithub(FakeServer):
         issue = "/repos/{owner}/{repo}/issues/{number}"
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             ("GET", "/rate_limit", self._get_rate_limit),
+            ("POST", "/graphql", self.graphql.answer),
             ("GET", "/user", self._get_user),
             ("GET", "/search/issues", self._search_issues),
             ("GET", "/repos/{owner}/{repo}", self._get_repo),
