@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,13 @@ def isolated_cli(cli_sandbox: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def pacing_without_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+def pacing_without_sleep() -> Iterator[None]:
     """storyplan's pacing waits out short rate limits (a minute where a tracker names no
-    time): in tests its clock moves on at once instead, so a test never sleeps in it."""
+    time): in tests its clock moves on at once instead, so a test never sleeps in it. Its
+    own MonkeyPatch: an autouse one shared with the test would be undone last, after the
+    test's other fixtures had put the environment back."""
     from tests.test_github_pacing import paced_by
 
-    paced_by(monkeypatch)
+    with pytest.MonkeyPatch.context() as patch:
+        paced_by(patch)
+        yield
