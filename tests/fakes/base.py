@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -69,6 +69,32 @@ class Logged:
     @property
     def is_write(self) -> bool:
         return self.method in WRITE_METHODS
+
+
+class Countdown(Protocol):
+    """A fault that lets `skip` matches pass, then strikes `times` times."""
+
+    skip: int
+    times: int
+
+
+F = TypeVar("F", bound=Countdown)
+
+
+def take_fault(faults: list[F], matches: Callable[[F], bool]) -> F | None:
+    """The first fault in `faults` that `matches` and strikes now, counted down and dropped
+    once spent (one rule for a request's faults and a GraphQL mutation's)."""
+    for fault in faults:
+        if not matches(fault):
+            continue
+        if fault.skip > 0:
+            fault.skip -= 1
+            return None
+        fault.times -= 1
+        if fault.times <= 0:
+            faults.remove(fault)
+        return fault
+    return None
 
 
 @dataclass
@@ -196,16 +222,9 @@ class FakeServer:
 
     # -- dispatch -----------------------------------------------------------------------
     def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.method == method and re.search(fault.path_regex, path):
-                if fault.skip > 0:
-                    fault.skip -= 1
-                    return None
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.faults.remove(fault)
-                return fault
-        return None
+        return take_fault(
+            self.faults, lambda f: f.method == method and bool(re.search(f.path_regex, path))
+        )
 
     def hold(self, method: str, path_regex: str, parties: int, timeout: float = 20.0) -> None:
         """The next `parties` requests matching `method` and (searched) `path_regex` wait for

@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from graphql import GraphQLError
 
+from tests.fakes.base import take_fault
+
 RESOURCE_NOT_AVAILABLE = (
     "The resource that you are attempting to access does not exist or you don't have "
     "permission to perform this action"
@@ -70,17 +72,7 @@ class GraphqlWidgets:
             self.mutation_faults.append(MutationFault(field, skip, times, how))  # type: ignore[arg-type]
 
     def _fault_for(self, field: str) -> MutationFault | None:
-        for fault in self.mutation_faults:
-            if fault.field != field:
-                continue
-            if fault.skip > 0:
-                fault.skip -= 1
-                return None
-            fault.times -= 1
-            if fault.times <= 0:
-                self.mutation_faults.remove(fault)
-            return fault
-        return None
+        return take_fault(self.mutation_faults, lambda fault: fault.field == field)
 
     def _counted(self, field: str, resolve: Callable[..., Any]) -> Callable[..., Any]:
         def run(root: Any, info: Any, **args: Any) -> Any:
