@@ -16,9 +16,9 @@ BLOCKERS_PAGE = 50  # GitHub allows 50 dependencies per issue and relationship
 
 REF = "id databaseId number repository { nameWithOwner }"
 ISSUE = f"""{REF} title body url state stateReason createdAt updatedAt
-  author {{ login }} authorAssociation labels(first: 100) {{ nodes {{ name }} }}"""
+  author {{ __typename login }} authorAssociation labels(first: 100) {{ nodes {{ name }} }}"""
 PAGE = "pageInfo { hasNextPage endCursor }"
-COMMENT = "id databaseId body url createdAt author { login } authorAssociation"
+COMMENT = "id databaseId body url createdAt author { __typename login } authorAssociation"
 BLOCKERS = f"blockedBy(first: {BLOCKERS_PAGE}) {{ {PAGE} nodes {{ {REF} }} }}"
 CHILD = f"{ISSUE} {BLOCKERS}"
 

@@ -119,8 +119,15 @@ def timestamp(moment: datetime) -> str:
 
 # -- GraphQL nodes in the REST shape the functions above read ---------------------------------
 def _login(node: Mapping[str, Any]) -> Json | None:
+    """The author as REST names it: GraphQL gives an app's bot as `github-actions`, REST
+    (and `[trust] authors`) as `github-actions[bot]`."""
     author = node.get("author")
-    return {"login": author.get("login")} if isinstance(author, Mapping) else None
+    if not isinstance(author, Mapping):
+        return None
+    login = str(author.get("login") or "")
+    if author.get("__typename") == "Bot" and login and not login.endswith("[bot]"):
+        login += "[bot]"
+    return {"login": login}
 
 
 def issue_of_node(node: Mapping[str, Any]) -> Json:

@@ -34,12 +34,19 @@ class Trust:
         if item.get("author_association") in WRITERS:
             return True
         login = author_of(item)
-        if login.lower() in self._authors or login.lower() == self._identity():
+        if self._vouched(login.lower()):
             return True
         self._notes[f"ignored a storyplan marker in {where} by {login or 'a deleted account'}"] = (
             None
         )
         return False
+
+    def _vouched(self, login: str) -> bool:
+        """`[trust] authors` or this run's identity: an app's bot (`x[bot]`) also by its app's
+        name, as some settings and GraphQL's `Bot.login` name it; never the other way round,
+        so trusting `x[bot]` never trusts a person who took the name `x`."""
+        names = {login, login.removesuffix("[bot]")}
+        return bool(names & self._authors) or login == self._identity()
 
     def _identity(self) -> str:
         if self._me is None:

@@ -102,9 +102,11 @@ class Views:
 
     def actor(self, login: str) -> dict[str, Any]:
         user = self.fake.user(login)
+        bot = user.type == "Bot"
         return {
-            "__typename": "Bot" if user.type == "Bot" else "User",
-            "login": user.login,
+            "__typename": "Bot" if bot else "User",
+            # GitHub's GraphQL names an app's bot without the `[bot]` its REST API adds.
+            "login": user.login.removesuffix("[bot]") if bot else user.login,
             "id": f"U_{user.id}",
             "databaseId": user.id,
             "url": self.fake.web(f"/{user.login}"),
